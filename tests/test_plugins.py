@@ -1,0 +1,120 @@
+"""Plugin host: one plugin at a time, failures isolated and attributed."""
+
+import pytest
+
+import zoo
+from zoo_core.errors import PluginUnavailableError, UnknownModelError, ZooError
+from zoo_core.plugins import PluginHost
+
+from conftest import plugin_source, tiny_entry
+
+
+def status(name):
+    return {p["name"]: p for p in zoo.plugins()}[name]
+
+
+def test_third_party_plugin_models_listed(site, only_plugins):
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins("zoo-good")
+    assert zoo.list_models() == ["good-tiny-test"]
+    assert status("zoo-good")["status"] == "ok"
+    assert status("zoo-good")["models"] == ["good-tiny-test"]
+    assert zoo.create("good-tiny-test").lin.in_features == 4
+
+
+def test_plugin_that_raises_on_import(site, only_plugins):
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    site("zoo-broken", "raise RuntimeError('boom at import')\n")
+    only_plugins("zoo-good", "zoo-broken")
+    broken = status("zoo-broken")
+    assert broken["status"] == "failed"
+    assert "boom at import" in broken["error"] and "zoo_broken.py" in broken["error"]
+    assert zoo.list_models() == ["good-tiny-test"]
+    assert zoo.create("good-tiny-test") is not None
+
+
+def test_hook_that_raises(site, only_plugins):
+    site("zoo-hookfail", """
+        from zoo_core import hookimpl
+        @hookimpl
+        def zoo_catalog():
+            raise ValueError("catalog exploded")
+    """)
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins("zoo-good", "zoo-hookfail")
+    assert "catalog exploded" in status("zoo-hookfail")["error"]
+    assert zoo.list_models() == ["good-tiny-test"]
+
+
+def test_two_plugins_claim_one_name(site, only_plugins):
+    site("zoo-aaa", plugin_source({"same-name-test": tiny_entry(), "aaa-only-test": tiny_entry()}))
+    site("zoo-bbb", plugin_source({"same-name-test": tiny_entry(config={"width": 8}),
+                                   "bbb-only-test": tiny_entry()}))
+    only_plugins("zoo-aaa", "zoo-bbb")
+    assert zoo.list_models() == ["aaa-only-test", "bbb-only-test", "same-name-test"]
+    warning = " ".join(status("zoo-bbb")["warnings"])
+    assert "same-name-test" in warning and "zoo-aaa" in warning and "zoo-bbb" in warning
+    assert zoo.create("same-name-test").lin.in_features == 4  # first owner keeps it
+    assert zoo.create("bbb-only-test") is not None
+
+
+def test_incompatible_plugin(site, only_plugins):
+    site("zoo-future", plugin_source({"future-tiny-test": tiny_entry()}, requires=">=99"))
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins("zoo-future", "zoo-good")
+    future = status("zoo-future")
+    assert future["status"] == "incompatible" and ">=99" in future["error"]
+    assert zoo.list_models() == ["good-tiny-test"]
+
+
+def test_invalid_plugin_catalog(site, only_plugins):
+    site("zoo-sloppy", plugin_source({"sloppy-test": {"builder": "no colon"}}))
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins("zoo-sloppy", "zoo-good")
+    assert status("zoo-sloppy")["status"] == "failed"
+    assert "module:callable" in status("zoo-sloppy")["error"]
+    assert zoo.list_models() == ["good-tiny-test"]
+
+
+def test_disable_switch(site, only_plugins, monkeypatch):
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    site("zoo-other", plugin_source({"other-tiny-test": tiny_entry()}))
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", "zoo-other")
+    only_plugins("zoo-good", "zoo-other")
+    assert status("zoo-other")["status"] == "disabled"
+    assert zoo.list_models() == ["good-tiny-test"]
+
+
+def test_load_plugins_empty_means_none(site, only_plugins):
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins()
+    assert zoo.list_models() == []
+
+
+def test_strict_mode_raises(site, monkeypatch):
+    site("zoo-broken", "raise RuntimeError('boom')\n")
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "zoo-broken")
+    monkeypatch.setenv("ZOO_STRICT_PLUGINS", "1")
+    with pytest.raises(ZooError, match="boom"):
+        PluginHost().discover()
+
+
+def test_model_of_failed_first_party_plugin_is_attributed(site, only_plugins, tmp_path):
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("broken-tiny-test:\n  plugin: zoo-broken\n  builder: zoo_test_models:Tiny\n")
+    site("zoo-broken", "raise RuntimeError('boom')\n")
+    only_plugins("zoo-broken", registry_yaml=registry)
+    with pytest.raises(PluginUnavailableError, match="zoo-broken.*failed.*boom"):
+        zoo.create("broken-tiny-test")
+
+
+def test_in_process_registration(zoo_registry):
+    import types
+
+    import zoo_core
+
+    plugin = types.SimpleNamespace(zoo_catalog=zoo_core.hookimpl(lambda: {"inproc-tiny-test": tiny_entry()}))
+    zoo_registry(("inproc", plugin))
+    assert zoo.list_models() == ["inproc-tiny-test"]
+    with pytest.raises(UnknownModelError, match="did you mean 'inproc-tiny-test'"):
+        zoo.create("inproc-tiny")

@@ -1,0 +1,390 @@
+"""The public API behind ``import zoo``: list, inspect, build and load models by name.
+
+Listing and inspecting read only catalog data (no torch, no model code); building imports
+the model's module the first time it is needed.
+
+Example::
+
+    import zoo
+    zoo.list_models("akorn-*", task="object-discovery", pretrained=True)
+    model = zoo.load("akorn-attn-tetrominoes", pretrained=True)
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal, Sequence
+
+from zoo_core.catalog import Entry
+from zoo_core.errors import (CheckpointError, NoPretrainedWeightsError, UnknownModelError,
+                             ZooError)
+from zoo_core.hub import offline
+from zoo_core.plugins import PluginHost
+from zoo_core.registry import Registry, default_registry_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+    from torch import nn
+
+_lock = threading.RLock()
+_registry: Registry | None = None
+
+
+def registry() -> Registry:
+    """The process-wide registry, built on first use (plugins discovered once)."""
+    global _registry
+    with _lock:
+        if _registry is None:
+            host = PluginHost()
+            host.discover()
+            _registry = Registry(host, default_registry_path())
+        return _registry
+
+
+def refresh(host: PluginHost | None = None, registry_path: str | Path | None | Literal["default"] = "default") -> Registry:
+    """Rebuild the registry (after installing a plugin, or with a custom host in tests)."""
+    global _registry
+    with _lock:
+        if host is None:
+            host = PluginHost()
+            host.discover()
+        path = default_registry_path() if registry_path == "default" else registry_path
+        _registry = Registry(host, Path(path) if path else None)
+        return _registry
+
+
+# --- listing and inspecting (no torch) ----------------------------------------------------
+
+def list_models(pattern: str | Iterable[str] | None = None, *, task: str | None = None,
+                plugin: str | None = None, pretrained: bool = False,
+                include_unavailable: bool = False) -> list[str]:
+    """Names of the models that match every filter, sorted.
+
+    Args:
+        pattern: fnmatch wildcard(s) over names and aliases, e.g. ``"akorn-*"``.
+        task: a task name or prefix, e.g. ``"object-discovery"``.
+        plugin: a plugin distribution (``"zoo-akorn"`` or ``"akorn"``).
+        pretrained: only models with published weights.
+        include_unavailable: also list models whose plugin is not installed or failed.
+
+    Example::
+
+        >>> zoo.list_models("msp-*", pretrained=True)   # doctest: +SKIP
+        ['msp-digits', 'msp-digits-accl']
+    """
+    return registry().filter(pattern, task=task, plugin=plugin, pretrained=pretrained,
+                             include_unavailable=include_unavailable)
+
+
+def entry(name: str) -> Entry:
+    """The catalog entry for a name or alias (without checking that its plugin is installed)."""
+    reg = registry()
+    found = reg.entries.get(reg.aliases.get(name, name))
+    if found is None:
+        raise reg._unknown(name)
+    return found
+
+
+def info(name: str) -> dict[str, Any]:
+    """Everything the catalog knows about a model: config, task, weights and sha256, results,
+    license, paper, citation, and whether it can be built here.
+
+    Example::
+
+        >>> zoo.info("msp-digits")["weights"]["files"]["model"]["sha256"]   # doctest: +SKIP
+    """
+    reg = registry()
+    e = entry(name)
+    out = {"name": e.name, "requested": name, **e.to_dict()}
+    status = reg.host.by_dist(e.plugin) if e.plugin else None
+    out["plugin_version"] = status.version if status else None
+    reason = reg.unavailable_reason(e)
+    out["available"] = reason is None
+    if reason:
+        out["unavailable_reason"] = reason
+    out["license"] = e.provenance.get("license")
+    out["paper"] = e.provenance.get("paper")
+    out["citation"] = e.provenance.get("citation")
+    out["source"] = f"{e.source}:{e.line}" if e.line else e.source
+    return out
+
+
+def cite(name: str) -> str:
+    """The BibTeX citation of a model's paper (and a line on where its weights come from)."""
+    e = entry(name)
+    citation = e.provenance.get("citation")
+    if not citation:
+        paper = e.provenance.get("paper")
+        raise ZooError(f"the catalog has no citation for {e.name!r}" + (f"; its paper is {paper}" if paper else ""))
+    return str(citation).strip() + "\n"
+
+
+def plugins() -> list[dict[str, Any]]:
+    """Status of every discovered plugin: version, ok / failed / disabled / incompatible, models."""
+    reg = registry()
+    return [s.to_dict() for s in sorted(reg.host.plugins.values(), key=lambda s: s.name)]
+
+
+def catalog_errors() -> list[str]:
+    """Problems found in registry.yaml (the rest of the zoo keeps working)."""
+    return [str(e) for e in registry().errors]
+
+
+def resolve_ref(hook: str, name: str) -> Any:
+    """Import the object a plugin registered under ``name`` for a data hook (``zoo_tasks`` ...)."""
+    refs = registry().host.references(hook)
+    if name not in refs:
+        import difflib
+
+        close = difflib.get_close_matches(name, refs, n=3)
+        raise UnknownModelError(f"no plugin provides {hook.removeprefix('zoo_')[:-1]} {name!r}"
+                                + (f"; did you mean {', '.join(map(repr, close))}?" if close else
+                                   f"; known: {', '.join(sorted(refs)) or 'none'}"), name=name,
+                                suggestions=close)
+    return import_ref(refs[name][0])
+
+
+def import_ref(ref: str) -> Any:
+    """Import ``"package.module:attr.path"``."""
+    module_name, _, attr = ref.partition(":")
+    obj = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+# --- building and loading (imports torch and the model's plugin) ---------------------------
+
+def create(name: str, **overrides: Any) -> "nn.Module":
+    """Build a model by name with random weights; ``overrides`` replace config values.
+
+    Example::
+
+        model = zoo.create("akorn-attn-tetrominoes", T=4)
+    """
+    if name.startswith(("hf-hub:", "local-dir:")):
+        raise ZooError(f"{name!r} names saved weights; use zoo.load({name!r})")
+    e = registry().resolve(name)
+    return _build(e, {**e.config, **overrides})
+
+
+_builders: dict[str, Any] = {}
+
+
+def _build(e: Entry, config: dict[str, Any]) -> "nn.Module":
+    try:
+        builder = _builders.get(e.builder) or _builders.setdefault(e.builder, import_ref(e.builder))
+    except (ImportError, AttributeError) as exc:
+        raise ZooError(f"cannot import the builder {e.builder!r} of {e.name!r} (plugin {e.plugin}): "
+                       f"{exc}; reinstall the plugin") from exc
+    try:
+        model = builder(**config)
+    except TypeError as exc:
+        raise ZooError(f"building {e.name!r} with {e.builder}(**config) failed: {exc}. "
+                       f"Config keys: {sorted(config)}") from exc
+    # plain attributes (not parameters or submodules): skip nn.Module.__setattr__'s bookkeeping
+    model.__dict__.update(zoo_name=e.name, config=dict(config), builder=e.builder, zoo_plugin=e.plugin)
+    return model
+
+
+def load(name: str, *, pretrained: bool = True, device: "str | torch.device | None" = None,
+         dtype: "torch.dtype | None" = None, components: Sequence[str] | None = None,
+         revision: str | None = None, cache_dir: str | Path | None = None,
+         force_download: bool = False, strict: bool = True, **overrides: Any) -> "nn.Module":
+    """Build a model and load its weights.
+
+    ``name`` is a registry name or alias, ``hf-hub:org/repo[@rev]`` (config.json in the repo
+    names the architecture) or ``local-dir:path`` (a folder written by ``save_pretrained``).
+
+    Args:
+        pretrained: load the published weights (False is ``zoo.create``).
+        device, dtype: where and in which floating dtype the model ends up.
+        components: load only these parts of a multi-part model (others are set to None).
+        revision: another revision of the model's Hub repo (verified against its config.json).
+        cache_dir: Hub cache folder (default: HF_HUB_CACHE / HF_HOME).
+        force_download: download again even if cached.
+        strict: refuse weights that do not fit the model exactly (the error lists every key).
+
+    Raises:
+        UnknownModelError, PluginNotInstalledError, NoPretrainedWeightsError,
+        WeightsDownloadError, WeightsIntegrityError, StateDictMismatchError.
+
+    Example::
+
+        model = zoo.load("akorn-attn-tetrominoes", pretrained=True, device="cpu")
+    """
+    from zoo_core import hub
+
+    kw = dict(cache=cache_dir, force_download=force_download)
+    if name.startswith("local-dir:"):
+        folder = Path(name.removeprefix("local-dir:")).expanduser()
+        config = _read_saved_config(folder / "config.json")
+        model = _build_saved(config, overrides, source=str(folder))
+        paths = {c: folder / spec["file"] for c, spec in config["files"].items()}
+        for c, spec in config["files"].items():
+            if c in _wanted(model, components):
+                hub.verify_file(paths[c], sha256=spec.get("sha256"), size=spec.get("bytes"),
+                                fresh=False, what=str(folder))
+        return _finish(model, paths, components, device, dtype, strict)
+    if name.startswith("hf-hub:"):
+        repo, _, rev = name.removeprefix("hf-hub:").partition("@")
+        return _load_hub_repo(repo, rev or revision or "main", overrides, components, device, dtype,
+                              strict, kw)
+    e = registry().resolve(name)
+    if not pretrained:
+        return _finish(_build(e, {**e.config, **overrides}), {}, components, device, dtype, strict)
+    if e.weights is None:
+        raise NoPretrainedWeightsError(_no_weights_message(name, e))
+    if revision is not None and revision != e.weights.revision:
+        return _load_hub_repo(e.weights.repo, revision, overrides, components, device, dtype, strict, kw)
+    model = _build(e, {**e.config, **overrides})
+    wanted = _wanted(model, components) if components is not None else e.weights.files
+    paths = {}
+    for component, spec in e.weights.files.items():
+        if component in wanted:
+            paths[component] = hub.fetch_file(e.weights.repo, spec.file, revision=e.weights.revision,
+                                              sha256=spec.sha256, size=spec.bytes, **kw)
+    return _finish(model, paths, components, device, dtype, strict)
+
+
+def _wanted(model: "nn.Module", components: Sequence[str] | None) -> list[str]:
+    from zoo_core.weights import components_of
+
+    own = components_of(model)
+    if components is None:
+        return list(own)
+    if isinstance(components, str):
+        components = [components]
+    bad = [c for c in components if c not in own]
+    if bad:
+        raise ZooError(f"{getattr(model, 'zoo_name', type(model).__name__)} has no component(s) "
+                       f"{bad}; it has {sorted(own)}")
+    return list(components)
+
+
+def _finish(model, paths, components, device, dtype, strict):
+    from zoo_core.weights import component_module, components_of, load_state_dict_strict, read_safetensors
+
+    for component, path in paths.items():
+        module = component_module(model, component)
+        load_state_dict_strict(module, read_safetensors(path), strict=strict,
+                               source=f"{path} ({component})")
+    if components is not None:
+        wanted = _wanted(model, components)
+        for component, sub in components_of(model).items():
+            if component not in wanted and sub:  # drop parts the caller did not ask for
+                parent, _, leaf = sub.rpartition(".")
+                setattr(model.get_submodule(parent) if parent else model, leaf, None)
+    if paths:
+        model.eval()
+    if device is not None or dtype is not None:
+        model.to(device=device, dtype=dtype)
+    return model
+
+
+def _read_saved_config(path: Path) -> dict[str, Any]:
+    from zoo_core.weights import read_config
+
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist: a local-dir: or hf-hub: model needs the "
+                              "config.json that model.save_pretrained() writes")
+    return read_config(path)
+
+
+def _build_saved(config: dict[str, Any], overrides: dict[str, Any], source: str):
+    """Rebuild from config.json, but only through a builder an installed plugin declares."""
+    reg = registry()
+    builder = config["builder"]
+    candidates = [e for e in reg.entries.values() if e.builder == builder]
+    named = reg.entries.get(str(config.get("zoo_name")))
+    e = named if named is not None and named.builder == builder else (candidates[0] if candidates else None)
+    if e is None:
+        raise ZooError(f"{source}: config.json names the builder {builder!r}, which no catalog entry "
+                       "declares; install the plugin that provides it (Zoo never imports code a "
+                       "downloaded file names unless an installed plugin declares it)")
+    reg.resolve(e.name)  # plugin installed and healthy
+    model = _build(e, {**config.get("config", {}), **overrides})
+    model.zoo_name = config.get("zoo_name") or e.name
+    return model
+
+
+def _load_hub_repo(repo, revision, overrides, components, device, dtype, strict, kw):
+    from zoo_core import hub
+
+    config_path = hub.fetch_file(repo, "config.json", revision=revision, **kw)
+    config = _read_saved_config(Path(config_path))
+    model = _build_saved(config, overrides, source=f"hf-hub:{repo}@{revision}")
+    wanted = _wanted(model, components)
+    paths = {c: hub.fetch_file(repo, spec["file"], revision=revision, sha256=spec.get("sha256"),
+                               size=spec.get("bytes"), **kw)
+             for c, spec in config["files"].items() if c in wanted}
+    return _finish(model, paths, components, device, dtype, strict)
+
+
+def _no_weights_message(name: str, e: Entry) -> str:
+    lines = [f"{name!r} has no published weights (architecture only)."]
+    lines.append(f"  - build it untrained: zoo.create({name!r})")
+    if e.train:
+        lines.append(f"  - train it here: zoo train {e.name}")
+    if e.converter:
+        lines.append(f"  - load an official checkpoint: zoo.convert({e.converter!r}, PATH) "
+                     f"(converter {e.converter!r} of plugin {e.plugin})")
+    same = [n for n in registry().filter(plugin=e.plugin, pretrained=True) if n != e.name] if e.plugin else []
+    if same:
+        lines.append(f"  - use a model that has weights: {', '.join(same)}")
+    return "\n".join(lines)
+
+
+def iter_models(pattern: str | Iterable[str] | None = None, *, task: str | None = None,
+                plugin: str | None = None, pretrained: bool = False,
+                on_error: Literal["raise", "skip", "yield"] = "raise",
+                **load_kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, model)`` for every matching model, built one at a time in name order.
+
+    ``on_error="yield"`` yields ``(name, exception)`` for a model that fails to build or load and
+    goes on; ``"skip"`` warns and goes on; ``"raise"`` stops.
+    """
+    for name in list_models(pattern, task=task, plugin=plugin, pretrained=pretrained):
+        try:
+            model = load(name, pretrained=pretrained, **load_kwargs)
+        except Exception as exc:
+            if on_error == "raise":
+                raise
+            if on_error == "skip":
+                warnings.warn(f"skipping {name}: {exc}", stacklevel=2)
+                continue
+            yield name, exc
+            continue
+        yield name, model
+
+
+def download(pattern: str | Iterable[str], *, revision: str | None = None,
+             cache_dir: str | Path | None = None, force_download: bool = False) -> dict[str, list[Path]]:
+    """Prefetch the weights of every pretrained model matching ``pattern`` into the cache."""
+    from zoo_core import hub
+
+    out: dict[str, list[Path]] = {}
+    names = list_models(pattern, pretrained=True)
+    if not names:
+        raise UnknownModelError(f"no pretrained model matches {pattern!r}; `zoo list --pretrained` "
+                                "shows them", name=str(pattern))
+    for name in names:
+        w = registry().resolve(name).weights
+        out[name] = [hub.fetch_file(w.repo, f.file, revision=revision or w.revision,
+                                    sha256=None if revision else f.sha256,
+                                    size=None if revision else f.bytes, cache=cache_dir,
+                                    force_download=force_download)
+                     for f in w.files.values()]
+    return out
+
+
+def convert(converter: str, path: str | Path, **kwargs: Any) -> dict[str, Any]:
+    """Run a plugin's converter on an official checkpoint: returns ``{component: state_dict}``."""
+    return resolve_ref("zoo_converters", converter)(path, **kwargs)
+
+
+__all__ = ["list_models", "info", "cite", "create", "load", "iter_models", "download", "plugins",
+           "offline", "refresh", "registry", "entry", "resolve_ref", "convert", "catalog_errors"]

@@ -1,0 +1,186 @@
+"""The ``zoo`` command: list, inspect, download and serve models.
+
+    zoo list [PATTERN] [--task T] [--plugin P] [--pretrained] [--all] [--json]
+    zoo info NAME [--json]
+    zoo plugins [--json]
+    zoo download PATTERN [--force]
+    zoo cite NAME
+    zoo hub serve DIR [--host 127.0.0.1] [--port N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable
+
+from zoo_core import __version__
+
+
+def _print_table(rows: list[list[str]], header: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import zoo
+
+    names = zoo.list_models(args.pattern, task=args.task, plugin=args.plugin,
+                            pretrained=args.pretrained, include_unavailable=args.all)
+    reg = zoo.registry()
+    rows = []
+    for name in names:
+        e = reg.entries[name]
+        rows.append({"name": name, "task": e.task, "plugin": e.plugin, "pretrained": e.pretrained,
+                     "aliases": list(e.aliases), "available": reg.available(e),
+                     "results": dict(e.results)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for problem in zoo.catalog_errors():
+        print(f"warning: {problem}", file=sys.stderr)
+    if not rows:
+        print("no models match" + ("" if args.all else " (--all also lists models whose plugin is not installed)"))
+        return 0
+    _print_table([[r["name"], r["task"] or "", r["plugin"] or "", "yes" if r["pretrained"] else "",
+                   ", ".join(r["aliases"]) + ("" if r["available"] else " [plugin unavailable]")]
+                  for r in rows], ["name", "task", "plugin", "weights", "aliases"])
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import zoo
+
+    data = zoo.info(args.name)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    import yaml
+
+    print(yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100).rstrip())
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    import zoo
+
+    rows = zoo.plugins()
+    if args.json:
+        print(json.dumps({"plugins": rows, "catalog_errors": zoo.catalog_errors()}, indent=2))
+        return 0
+    if not rows:
+        print("no plugins installed (entry-point group 'zoo.plugins')")
+    for r in rows:
+        print(f"{r['name']} ({r['distribution']} {r['version'] or '?'}): {r['status']}")
+        if r["error"]:
+            print(f"    error: {r['error']}")
+        for w in r["warnings"]:
+            print(f"    warning: {w}")
+        if r["models"]:
+            print(f"    models: {', '.join(r['models'])}")
+    for problem in zoo.catalog_errors():
+        print(f"registry.yaml problem: {problem}")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    import zoo
+
+    done = zoo.download(args.pattern, force_download=args.force, cache_dir=args.cache_dir)
+    for name, paths in done.items():
+        for path in paths:
+            print(f"{name}: {path}")
+    return 0
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    import zoo
+
+    print(zoo.cite(args.name), end="")
+    return 0
+
+
+def cmd_hub_serve(args: argparse.Namespace) -> int:
+    from zoo_core.hubserver import serve
+
+    serve(args.dir, host=args.host, port=args.port, verbose=not args.quiet)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoo", description="A plugin-based PyTorch model zoo.")
+    parser.add_argument("--version", action="version", version=f"zoo-core {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def add(name: str, fn: Callable, help: str) -> argparse.ArgumentParser:  # noqa: A002
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = add("list", cmd_list, "List models (name wildcard and filters).")
+    p.add_argument("pattern", nargs="?", help="fnmatch wildcard, e.g. 'akorn-*'")
+    p.add_argument("--task", help="task name or prefix, e.g. object-discovery")
+    p.add_argument("--plugin", help="plugin distribution, e.g. zoo-akorn")
+    p.add_argument("--pretrained", action="store_true", help="only models with published weights")
+    p.add_argument("--all", action="store_true", help="also models whose plugin is not installed")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = add("info", cmd_info, "Show a model's config, task, weights (sha256), results, license and paper.")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+
+    p = add("plugins", cmd_plugins, "Show each plugin: version, status (ok/failed/disabled/incompatible), models.")
+    p.add_argument("--json", action="store_true")
+
+    p = add("download", cmd_download, "Prefetch the weights of matching pretrained models into the cache.")
+    p.add_argument("pattern")
+    p.add_argument("--force", action="store_true", help="download again even if cached")
+    p.add_argument("--cache-dir", help="Hub cache folder (default HF_HUB_CACHE / HF_HOME)")
+
+    p = add("cite", cmd_cite, "Print the BibTeX citation of a model's paper.")
+    p.add_argument("name")
+
+    hub = add("hub", lambda a: (hub.print_help(), 2)[1], "Hub utilities (serve a local Hub-layout folder).")
+    hub_sub = hub.add_subparsers(dest="hub_command", metavar="HUB_COMMAND")
+    p = hub_sub.add_parser("serve", help="Serve a Hub-layout folder read-only over HTTP (loopback).",
+                           description="Serve DIR (DIR/<org>/<repo>/files) with the endpoints "
+                                       "huggingface_hub uses; then set HF_ENDPOINT to the printed URL.")
+    p.add_argument("dir")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--quiet", action="store_true", help="do not log requests")
+    p.set_defaults(fn=cmd_hub_serve)
+
+    for extra in _extra_commands():
+        extra(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[Any], None]]:
+    """Commands of the runtime (train, eval, bench, publish), added when that module exists."""
+    try:
+        from zoo_core.runtime_cli import register
+    except ImportError:
+        return []
+    return [register]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from zoo_core.errors import ZooError
+
+    try:
+        return int(args.fn(args) or 0)
+    except ZooError as exc:
+        print(f"zoo: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The pluggy hook specifications a Zoo plugin implements.
+
+Hooks return data and ``"module:object"`` references, never imported classes, so that
+discovering plugins never imports torch or model code. A plugin is a module (named by an
+entry point in the ``zoo.plugins`` group) that defines some of these functions decorated
+with ``zoo_core.hookimpl``::
+
+    from zoo_core import hookimpl
+
+    @hookimpl
+    def zoo_core_requires():
+        return ">=0.1,<0.2"
+
+    @hookimpl
+    def zoo_catalog():
+        return {"mymodel-tiny-digits": {"builder": "my_pkg.models:Tiny",
+                                        "config": {"width": 8},
+                                        "task": "classification/digits"}}
+"""
+
+import pluggy
+
+PROJECT = "zoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def zoo_core_requires() -> str:
+    """A ``packaging`` specifier of the zoo-core versions this plugin supports, e.g. ``">=0.1,<0.2"``.
+
+    A plugin whose specifier excludes the running core is reported as incompatible and
+    not used.
+    """
+
+
+@hookspec
+def zoo_catalog() -> dict:
+    """Catalog entries: ``{model_name: entry}``, each entry shaped like one in registry.yaml.
+
+    First-party plugins keep their entries in the project's registry.yaml instead; this hook
+    is how third-party plugins add models.
+    """
+
+
+@hookspec
+def zoo_tasks() -> dict:
+    """Tasks: ``{task_name: "module:TaskClass"}`` (e.g. ``"object-discovery/tetrominoes"``)."""
+
+
+@hookspec
+def zoo_metrics() -> dict:
+    """Metrics: ``{metric_name: "module:MetricClass"}``."""
+
+
+@hookspec
+def zoo_converters() -> dict:
+    """Converters from official checkpoint formats: ``{converter_name: "module:function"}``.
+
+    A converter takes a path to an official checkpoint and returns ``{component: state_dict}``.
+    """
+
+
+@hookspec
+def zoo_recipes() -> dict:
+    """Training recipes: ``{recipe_name: "module:function"}``; catalog entries name theirs."""
+
+
+@hookspec
+def zoo_figures() -> dict:
+    """Report figures: ``{task_prefix: "module:function"}`` drawing figures for ``zoo bench``."""

@@ -1,0 +1,175 @@
+"""Reading and writing weights: safetensors per component, config.json, strict loading.
+
+Published weights are safetensors only. Official checkpoints in pickle form are read with
+``torch.load(weights_only=True)`` (see ``load_official_pickle``), never with an unsafe unpickler.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from zoo_core import __version__ as CORE_VERSION
+from zoo_core.errors import CheckpointError, StateDictMismatchError
+from zoo_core.hub import sha256_file
+
+CONFIG_FILE = "config.json"
+_SHOWN = 12
+
+
+def component_file(component: str) -> str:
+    """File name of one component's weights: ``model.safetensors``, ``generator.safetensors``, ..."""
+    return f"{component}.safetensors"
+
+
+def components_of(model: nn.Module) -> dict[str, str]:
+    """Component name -> submodule path; plain modules have the single component ``model``."""
+    return dict(getattr(model, "zoo_components", {"model": ""}))
+
+
+def component_module(model: nn.Module, component: str) -> nn.Module | None:
+    path = components_of(model)[component]
+    return model.get_submodule(path) if path else model
+
+
+def read_safetensors(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Load a safetensors file, turning a corrupt or foreign file into a CheckpointError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path), device=str(device))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} is not a readable safetensors file ({exc}); if it came from "
+                              "the cache, download it again (`zoo download NAME --force`)") from exc
+
+
+def load_state_dict_strict(module: nn.Module, state: Mapping[str, torch.Tensor], *,
+                           strict: bool = True, source: str = "checkpoint") -> None:
+    """Load ``state`` into ``module``; with ``strict`` any difference raises one explained error.
+
+    Raises:
+        StateDictMismatchError: listing missing keys, unexpected keys and shape mismatches
+            (``key: checkpoint (a, b) vs model (c, d)``).
+    """
+    try:  # fast path: torch checks keys and shapes while copying
+        result = module.load_state_dict(state, strict=False)
+    except RuntimeError:  # a shape mismatch: explain every difference below
+        result = None
+    if result is not None and not (strict and (result.missing_keys or result.unexpected_keys)):
+        return
+    own = module.state_dict()
+    tied = _tied_keys(own)
+    missing = [k for k in own if k not in state and k not in tied]
+    unexpected = [k for k in state if k not in own]
+    mismatched = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in state
+                  if k in own and tuple(state[k].shape) != tuple(own[k].shape)]
+    if not (mismatched or missing or unexpected):
+        return  # only aliases of tied weights were absent: safetensors stores those once
+
+    def block(title: str, items: list[str]) -> str:
+        if not items:
+            return ""
+        more = f"\n    ... and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+        return f"\n  {title} ({len(items)}):\n    " + "\n    ".join(items[:_SHOWN]) + more
+
+    shapes = [f"{k}: checkpoint {a} vs model {b}" for k, a, b in mismatched]
+    raise StateDictMismatchError(
+        f"{source} does not fit {type(module).__name__}:"
+        + block("missing from the checkpoint", missing)
+        + block("unexpected in the checkpoint", unexpected)
+        + block("wrong shape", shapes)
+        + "\n  The checkpoint was probably saved from a different config; build the model with "
+          "the config it was saved with (config.json), or convert it with the plugin's converter.",
+        missing=missing, unexpected=unexpected, mismatched=mismatched)
+
+
+def _tied_keys(state: Mapping[str, torch.Tensor]) -> set[str]:
+    """Keys whose tensor shares storage with an earlier key (safetensors stores those once)."""
+    seen: dict[tuple, str] = {}
+    tied = set()
+    for key, tensor in state.items():
+        if tensor.device.type == "meta" or tensor.numel() == 0:
+            continue
+        ident = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape))
+        if ident in seen:
+            tied.add(key)
+        else:
+            seen[ident] = key
+    return tied
+
+
+def save_pretrained(model: nn.Module, directory: str | Path, *, card: str | None = None) -> Path:
+    """Write ``config.json`` and ``<component>.safetensors`` for every loaded component.
+
+    The config records the registry name, the builder and its full config, so
+    ``zoo.load("local-dir:DIR")`` rebuilds the model without naming its class.
+    """
+    from safetensors.torch import save_model
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    builder = getattr(model, "builder", None)
+    if not builder:
+        raise CheckpointError(f"{type(model).__name__} was not built through the zoo registry, so "
+                              "its builder is unknown; build it with zoo.create(NAME) first")
+    files = {}
+    for component in components_of(model):
+        module = component_module(model, component)
+        if module is None:
+            continue
+        path = directory / component_file(component)
+        save_model(module, str(path), metadata={"zoo_name": str(model.zoo_name), "component": component})
+        files[component] = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    config = {
+        "zoo_name": model.zoo_name,
+        "builder": builder,
+        "config": _jsonable(dict(getattr(model, "config", {}) or {})),
+        "plugin": getattr(model, "zoo_plugin", None),
+        "core_version": CORE_VERSION,
+        "files": files,
+    }
+    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    if card is not None:
+        (directory / "README.md").write_text(card)
+    return directory
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except TypeError as exc:
+        raise CheckpointError(f"the model config must be JSON data to be saved, got {value!r}") from exc
+    return value
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Read and check a saved ``config.json``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: cannot read config.json ({exc}); the folder must come from "
+                              "model.save_pretrained()") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("builder"), str) \
+            or not isinstance(data.get("config", {}), dict) or not isinstance(data.get("files", {}), dict):
+        raise CheckpointError(f"{path}: config.json must hold 'builder', 'config' and 'files' "
+                              "as written by model.save_pretrained()")
+    return data
+
+
+def load_official_pickle(path: str | Path) -> Any:
+    """Read an official PyTorch checkpoint safely: tensors and plain containers only."""
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path} could not be read with torch.load(weights_only=True): {exc}. "
+                              "Zoo never unpickles arbitrary objects; re-save the checkpoint as a "
+                              "plain state dict.") from exc
+
+
+__all__ = ["save_pretrained", "load_state_dict_strict", "read_safetensors", "read_config",
+           "load_official_pickle", "component_file", "components_of"]

@@ -1,0 +1,102 @@
+"""Check functions for tests/test_ops.py; each runs inside ``run_interpreted``'s process."""
+
+import torch
+
+from zoo_core.ops.testing import check_op
+
+
+def _toy_cases():
+    g = torch.Generator().manual_seed(0)
+    shapes = [(1,), (7,), (130,), (3, 45), (0,), (4, 0)]   # odd, multi-program, 2-D, empty
+    return [(torch.randn(s, generator=g), torch.randn(s, generator=g), 2.5) for s in shapes]
+
+
+def _toy(op_name):
+    from ops_toy import scaled_add
+
+    return check_op(getattr(scaled_add, op_name), _toy_cases(), dtypes=(torch.float32, torch.bfloat16))
+
+
+def check_scaled_add():
+    return _toy("SCALED_ADD")
+
+
+def check_off_by_one():
+    return _toy("OFF_BY_ONE")
+
+
+def check_wrong_backward():
+    return _toy("WRONG_BACKWARD")
+
+
+def check_ignores_strides():
+    return _toy("IGNORES_STRIDES")
+
+
+def _rotate_cases(b):
+    """(x, R) pairs: broadcast both ways, odd token counts, shared R across tokens, empty sizes, multi-program."""
+    g = torch.Generator().manual_seed(b)
+
+    def pair(x_shape, R_shape):
+        return torch.randn(x_shape, generator=g), torch.randn(R_shape, generator=g)
+
+    return [
+        pair((2, 3, 5, 4 * b), (5, 4, b, b)),          # [B, H, T, D] with R shared over B, H (GTA)
+        pair((7, 3 * b), (7, 3, b, b)),                # no leading dims, odd T
+        pair((2, 1, 3, 2 * b), (3, 1, 2, b, b)),       # leading dims (2, 1) x (3,) -> (2, 3); R shared over tokens
+        pair((5, 2 * b), (3, 5, 2, b, b)),             # x broadcast against R
+        pair((2, 0, 2 * b), (0, 2, b, b)),             # empty tokens
+        pair((0, 3, b), (3, 1, b, b)),                 # empty batch
+        pair((150, 5 * b), (150, 5, b, b)),            # several programs along T, masked K (5 of 8)
+    ]
+
+
+def _rotate(b):
+    from zoo_core.ops.rotate_blocks import OP
+
+    return check_op(OP, _rotate_cases(b), dtypes=(torch.float32, torch.bfloat16))
+
+
+def check_rotate_blocks_b2():
+    return _rotate(2)
+
+
+def check_rotate_blocks_b3():
+    return _rotate(3)
+
+
+def check_rotate_blocks_other_b():
+    """b = 1 and 5 (the kernel is generic in b; SO(3) degree-2 irreps are 5x5)."""
+    from zoo_core.ops.rotate_blocks import OP
+
+    g = torch.Generator().manual_seed(5)
+    cases = [(torch.randn(3, 7, 5 * b, generator=g), torch.randn(7, 5, b, b, generator=g)) for b in (1, 5)]
+    return check_op(OP, cases, dtypes=(torch.float32,), gradcheck=("reference",))
+
+
+def check_environment():
+    """Reports what the interpreter process sees (the test asserts on it)."""
+    import os
+    import sys
+
+    return [f"TRITON_INTERPRET={os.environ.get('TRITON_INTERPRET')}", f"kernels_loaded={'zoo_core.ops.rotate_blocks.function' in sys.modules}"]
+
+
+def check_rotate_blocks_partial_grads():
+    """Only x or only R requires grad (the kernel skips the other gradient); R shared over batch and tokens."""
+    from zoo_core.ops.rotate_blocks import rotate_blocks
+
+    g = torch.Generator().manual_seed(7)
+    x0, R0 = torch.randn(3, 5, 6, generator=g), torch.randn(1, 3, 2, 2, generator=g)
+    cot = torch.randn(3, 5, 6, generator=g)
+    done = []
+    for which in ("x", "R"):
+        grads = {}
+        for impl in ("reference", "triton"):
+            x, R = x0.clone().requires_grad_(which == "x"), R0.clone().requires_grad_(which == "R")
+            rotate_blocks(x, R, impl=impl).backward(cot)
+            assert (x.grad is None) == (which == "R") and (R.grad is None) == (which == "x"), f"{impl}: wrong grads set"
+            grads[impl] = x.grad if which == "x" else R.grad
+        torch.testing.assert_close(grads["triton"], grads["reference"], atol=1e-5, rtol=1e-5)
+        done.append(f"only {which} requires grad: match")
+    return done

@@ -1,0 +1,395 @@
+"""Tests for zoo_core.ops: dispatch, Op, launch sizes, the kernel checker, rotate_blocks, bench.
+
+Kernel-vs-reference checks run in one subprocess under TRITON_INTERPRET=1 (see
+zoo_core.ops.testing.run_interpreted); their check functions live in tests/ops_toy/checks.py.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from zoo_core.ops import ENV_VAR, Op, TritonUnavailableError, choose_impl, rotate_blocks
+from zoo_core.ops import dispatch
+from zoo_core.ops.bench import bench_op, format_table
+from zoo_core.ops.launch import MAX_BLOCK, next_power_of_2, settings
+from zoo_core.ops.rotate_blocks import OP as ROTATE_OP
+from zoo_core.ops.rotate_blocks import rotate_blocks_reference
+from zoo_core.ops.testing import OpCheckError, _mismatch, check_op, non_contiguous, run_interpreted
+
+HERE = Path(__file__).resolve().parent
+
+
+class _FakeCuda:
+    """Stands in for a CUDA tensor in dispatch tests (no GPU here)."""
+
+    is_cuda = True
+    device = "cuda:0"
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def triton_ok(clean_env):
+    clean_env.setattr(dispatch, "_import_triton", lambda: None)
+    return clean_env
+
+
+@pytest.fixture
+def triton_missing(clean_env):
+    clean_env.setattr(dispatch, "_import_triton", lambda: "ModuleNotFoundError: No module named 'triton'")
+    return clean_env
+
+
+class TestChooseImpl:
+    def test_auto_cpu_is_reference(self, triton_ok):
+        assert choose_impl(None, torch.ones(2), None) == "reference"
+
+    def test_auto_without_tensors_is_reference(self, triton_ok):
+        assert choose_impl(None) == "reference"
+
+    def test_auto_cuda_with_triton_is_triton(self, triton_ok):
+        assert choose_impl(None, _FakeCuda(), _FakeCuda()) == "triton"
+
+    def test_auto_mixed_devices_is_reference(self, triton_ok):
+        assert choose_impl(None, _FakeCuda(), torch.ones(1)) == "reference"
+
+    def test_auto_cuda_without_triton_is_reference(self, triton_missing):
+        assert choose_impl(None, _FakeCuda()) == "reference"
+
+    def test_argument_forces_reference_on_cuda(self, triton_ok):
+        assert choose_impl("reference", _FakeCuda()) == "reference"
+
+    def test_env_var_forces_reference(self, triton_ok):
+        triton_ok.setenv(ENV_VAR, "reference")
+        assert choose_impl(None, _FakeCuda()) == "reference"
+
+    def test_env_var_forces_triton(self, triton_ok):
+        triton_ok.setenv(ENV_VAR, "triton")
+        assert choose_impl(None, _FakeCuda()) == "triton"
+
+    def test_argument_beats_env_var(self, triton_ok):
+        triton_ok.setenv(ENV_VAR, "triton")
+        assert choose_impl("reference", torch.ones(1)) == "reference"
+
+    def test_empty_env_var_means_auto(self, triton_ok):
+        triton_ok.setenv(ENV_VAR, "")
+        assert choose_impl(None, _FakeCuda()) == "triton"
+
+    @pytest.mark.parametrize("bad", ["cuda", "Triton", "auto", ""])
+    def test_bad_argument_names_allowed_values(self, triton_ok, bad):
+        with pytest.raises(ValueError, match=r"impl=.*allowed values: 'reference', 'triton'"):
+            choose_impl(bad, torch.ones(1))
+
+    def test_bad_env_var_names_variable_and_allowed_values(self, triton_ok):
+        triton_ok.setenv(ENV_VAR, "fast")
+        with pytest.raises(ValueError, match=rf"{ENV_VAR}='fast'.*'reference', 'triton'"):
+            choose_impl(None, torch.ones(1))
+
+    def test_forced_triton_without_triton(self, triton_missing):
+        with pytest.raises(TritonUnavailableError, match="does not import.*impl='reference'"):
+            choose_impl("triton", _FakeCuda())
+        assert issubclass(TritonUnavailableError, ImportError)
+
+    def test_forced_triton_on_cpu_needs_interpreter(self, triton_ok):
+        with pytest.raises(ValueError, match="tensors are on cpu.*TRITON_INTERPRET=1"):
+            choose_impl("triton", torch.ones(1))
+        triton_ok.setenv(ENV_VAR, "triton")
+        with pytest.raises(ValueError, match=f"{ENV_VAR}=triton forces"):
+            choose_impl(None, torch.ones(1))
+
+    def test_forced_triton_on_cpu_under_interpreter(self, triton_ok):
+        triton_ok.setenv("TRITON_INTERPRET", "1")
+        assert choose_impl("triton", torch.ones(1)) == "triton"
+
+
+def _double(x, *, k=2.0):
+    return x * k
+
+
+class TestOp:
+    def test_reference_path_never_imports_triton_side(self, clean_env):
+        op = Op("double", reference=_double, triton="no_such_module_xyz:fn")
+        torch.testing.assert_close(op(torch.ones(3), k=3.0), torch.full((3,), 3.0))
+
+    def test_unimportable_triton_side_names_op_and_target(self):
+        op = Op("double", reference=_double, triton="no_such_module_xyz:fn")
+        with pytest.raises(ImportError, match="'double'.*no_such_module_xyz:fn"):
+            op.resolve("triton")
+
+    def test_resolve_loads_triton_side_by_name(self):
+        op = Op("double", reference=_double, triton=f"{__name__}:_double")
+        assert op.resolve("triton") is _double and op.resolve("reference") is _double
+
+    def test_bad_impl(self):
+        op = Op("double", reference=_double, triton=f"{__name__}:_double")
+        with pytest.raises(ValueError, match="'reference', 'triton'"):
+            op(torch.ones(1), impl="gpu")
+        with pytest.raises(ValueError, match="'reference' or 'triton'"):
+            op.resolve("gpu")
+
+    def test_triton_target_must_be_module_colon_function(self):
+        with pytest.raises(ValueError, match="'module:function'"):
+            Op("x", reference=_double, triton="just_a_module")
+
+
+class TestLaunch:
+    @pytest.mark.parametrize(("n", "block"), [(0, 1), (1, 1), (2, 2), (3, 4), (100, 128), (1024, 1024), (1025, 2048)])
+    def test_block_is_next_power_of_two(self, n, block):
+        assert settings(n).block == block == next_power_of_2(n)
+
+    def test_warps_grow_with_block(self):
+        warps = [settings(n).num_warps for n in (16, 2048, 8192, 32768)]
+        assert warps == sorted(warps) and warps[0] == 4 and warps[-1] == 32
+
+    def test_past_limit_raises_with_sizes(self):
+        with pytest.raises(ValueError, match=rf"row length {MAX_BLOCK + 1} needs a block of {2 * MAX_BLOCK}.*limit of {MAX_BLOCK}"):
+            settings(MAX_BLOCK + 1)
+        with pytest.raises(ValueError, match="blocks K 9 .* limit of 8"):
+            settings(9, limit=8, what="blocks K")
+
+    def test_negative_raises(self):
+        with pytest.raises(ValueError, match=">= 0"):
+            settings(-1)
+
+
+def test_import_costs():
+    """zoo_core imports no torch; zoo_core.ops and a CPU rotate_blocks call import no Triton."""
+    code = (
+        "import sys, zoo_core; assert 'torch' not in sys.modules, 'zoo_core imported torch'\n"
+        "import torch, zoo_core.ops as ops; assert 'triton' not in sys.modules, 'zoo_core.ops imported triton'\n"
+        "ops.rotate_blocks(torch.ones(2, 4), torch.ones(2, 2, 2, 2))\n"
+        "assert 'triton' not in sys.modules, 'a CPU call imported triton'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+# --- rotate_blocks reference (no Triton) --------------------------------------------------------------
+
+
+def _rotate_loop(x, R):
+    """The definition, element by element, for small inputs."""
+    b = R.shape[-1]
+    batch = torch.broadcast_shapes(x.shape[:-2], R.shape[:-4])
+    T, D = x.shape[-2], x.shape[-1]
+    xe = x.expand(*batch, T, D)
+    Re = R.expand(*batch, T, *R.shape[-3:])
+    y = torch.zeros(*batch, T, D, dtype=x.dtype)
+    for idx in (torch.cartesian_prod(*[torch.arange(s) for s in batch]).reshape(-1, len(batch)).tolist() if batch else [[]]):
+        for t in range(T):
+            for k in range(D // b):
+                for i in range(b):
+                    y[(*idx, t, k * b + i)] = sum(Re[(*idx, t, k, i, j)] * xe[(*idx, t, k * b + j)] for j in range(b))
+    return y
+
+
+class TestRotateBlocksReference:
+    @pytest.fixture(autouse=True)
+    def _auto_dispatch(self, clean_env):
+        """A ZOO_OPS_IMPL in the caller's shell must not change which path these tests take."""
+
+    @pytest.mark.parametrize("b", [2, 3])
+    @pytest.mark.parametrize(("x_shape", "R_lead"), [((5, 3), (5, 3)), ((2, 3, 1), (1,)), ((4,), (2, 4)), ((2, 1, 3), (3, 3))])
+    def test_matches_definition(self, b, x_shape, R_lead):
+        g = torch.Generator().manual_seed(b)
+        x = torch.randn(*x_shape, 2 * b, generator=g, dtype=torch.float64)
+        R = torch.randn(*R_lead, 2, b, b, generator=g, dtype=torch.float64)
+        torch.testing.assert_close(rotate_blocks(x, R, impl="reference"), _rotate_loop(x, R))
+
+    def test_rotations_keep_norms_and_compose(self):
+        angle = torch.rand(6, 4, dtype=torch.float64) * 2 * math.pi
+        c, s = torch.cos(angle), torch.sin(angle)
+        R = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)  # [T=6, K=4, 2, 2]
+        x = torch.randn(3, 6, 8, dtype=torch.float64)
+        y = rotate_blocks(x, R)
+        torch.testing.assert_close(y.unflatten(-1, (4, 2)).norm(dim=-1), x.unflatten(-1, (4, 2)).norm(dim=-1))
+        torch.testing.assert_close(rotate_blocks(y, R.transpose(-1, -2)), x)
+
+    @pytest.mark.parametrize("b", [2, 3])
+    def test_gradcheck_float64(self, b):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(2, 1, 3, 2 * b, generator=g, dtype=torch.float64, requires_grad=True)
+        R = torch.randn(2, 3, 2, b, b, generator=g, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(rotate_blocks_reference, (x, R))
+        assert torch.autograd.gradgradcheck(rotate_blocks_reference, (x, R))
+
+    def test_empty_and_non_contiguous(self):
+        assert rotate_blocks(torch.randn(0, 5, 4), torch.randn(5, 2, 2, 2)).shape == (0, 5, 4)
+        assert rotate_blocks(torch.randn(3, 0, 6), torch.randn(0, 2, 3, 3)).shape == (3, 0, 6)
+        x, R = torch.randn(4, 5, 6), torch.randn(5, 3, 2, 2)
+        torch.testing.assert_close(rotate_blocks(non_contiguous(x), non_contiguous(R)), rotate_blocks(x, R))
+
+    @pytest.mark.parametrize(
+        ("x", "R", "message"),
+        [
+            (torch.randn(5, 6), torch.randn(5, 2, 2, 2), r"x's last dim must be K\*b = 2\*2 = 4"),
+            (torch.randn(5, 6), torch.randn(5, 3, 2, 3), "square blocks"),
+            (torch.randn(5, 18), torch.randn(5, 2, 9, 9), "square blocks b x b with 1 <= b <= 8"),
+            (torch.randn(5, 4), torch.randn(4, 2, 2, 2), "token dim must be 1 or x's T=5"),
+            (torch.randn(2, 5, 4), torch.randn(3, 5, 2, 2, 2), "do not broadcast"),
+            (torch.randn(5, 4), torch.randn(5, 2, 2, 2, dtype=torch.float64), "share dtype and device"),
+            (torch.ones(5, 4, dtype=torch.int64), torch.ones(5, 2, 2, 2, dtype=torch.int64), "floating-point"),
+            (torch.randn(4), torch.randn(5, 2, 2, 2), r"x as \[..., T, D\]"),
+        ],
+    )
+    def test_bad_inputs(self, x, R, message):
+        with pytest.raises(ValueError, match=message):
+            rotate_blocks(x, R)
+
+    def test_not_tensors(self):
+        with pytest.raises(TypeError, match="expects tensors"):
+            rotate_blocks([[1.0, 2.0]], torch.randn(1, 1, 2, 2))
+
+    def test_forcing_triton_on_cpu_without_interpreter(self, clean_env):
+        clean_env.setattr(dispatch, "_import_triton", lambda: None)
+        with pytest.raises(ValueError, match="TRITON_INTERPRET=1"):
+            rotate_blocks(torch.randn(5, 4), torch.randn(5, 2, 2, 2), impl="triton")
+
+
+# --- the checker itself (pure PyTorch "kernels": no Triton needed) -----------------------------
+
+
+def _halve(x):
+    return x / 2
+
+
+def _halve_skip_last(x):
+    y = x / 2
+    return torch.cat([y[:-1], torch.zeros_like(y[-1:])]) if y.numel() else y
+
+
+class TestCheckOp:
+    def test_passes_and_reports_what_ran(self):
+        op = Op("halve", reference=_halve, triton=f"{__name__}:_halve")
+        passed = check_op(op, [(torch.randn(7),), (torch.randn(0),)])
+        assert any("case 1" in p and "strided" in p for p in passed)
+        assert any(p.startswith("gradcheck float64 triton") for p in passed)
+
+    def test_fails_with_located_mismatch(self):
+        op = Op("halve", reference=_halve, triton=f"{__name__}:_halve_skip_last")
+        with pytest.raises(OpCheckError, match=r"case 0 .* forward: 1/7 elements off, worst at \(6,\)"):
+            check_op(op, [(torch.randn(7),)], gradcheck=())
+
+    def test_bad_arguments(self):
+        op = Op("halve", reference=_halve, triton=f"{__name__}:_halve")
+        with pytest.raises(ValueError, match="no tolerance for torch.int8"):
+            check_op(op, [(torch.randn(3),)], dtypes=(torch.int8,))
+        with pytest.raises(ValueError, match="gradcheck needs a case"):
+            check_op(op, [(torch.randn(300),)], gradcheck=("reference",))
+        with pytest.raises(ValueError, match="'reference' or 'triton'"):
+            check_op(op, [(torch.randn(3),)], gradcheck=("cuda",))
+
+    def test_low_precision_falls_back_to_float64_truth(self):
+        truth = torch.tensor([0.2031, 1.0], dtype=torch.float64)
+        reference = torch.tensor([0.2266, 1.0])                      # off by its own rounding
+        assert _mismatch("g", truth.float(), reference, truth, 1e-2, 1.6e-2) is None
+        assert "1/2 elements off" in _mismatch("g", torch.tensor([0.5, 1.0]), reference, truth, 1e-2, 1.6e-2)
+        assert "1/2 elements off" in _mismatch("g", truth.float(), reference, None, 1e-2, 1.6e-2)
+
+
+# --- kernels vs references under the Triton interpreter (one subprocess) -----------------------
+
+TARGETS = [
+    "check_environment",
+    "check_scaled_add",
+    "check_off_by_one",
+    "check_wrong_backward",
+    "check_ignores_strides",
+    "check_rotate_blocks_b2",
+    "check_rotate_blocks_b3",
+    "check_rotate_blocks_other_b",
+    "check_rotate_blocks_partial_grads",
+]
+
+
+@pytest.fixture(scope="module")
+def interpreted():
+    results = run_interpreted(*[f"ops_toy.checks:{t}" for t in TARGETS], pythonpath=[str(HERE)], check=False)
+    return {target.split(":")[1]: result for target, result in results.items()}
+
+
+class TestInterpreted:
+    def test_child_runs_under_interpreter(self, interpreted):
+        assert interpreted["check_environment"].detail.splitlines() == ["TRITON_INTERPRET=1", "kernels_loaded=False"]
+
+    def test_toy_kernel_passes(self, interpreted):
+        result = interpreted["check_scaled_add"]
+        assert result.ok, result.detail
+        for must in ("case 4 (torch.float32[0]", "bfloat16 strided", "gradcheck float64 triton"):
+            assert must in result.detail
+
+    def test_off_by_one_kernel_fails_forward(self, interpreted):
+        result = interpreted["check_off_by_one"]
+        assert not result.ok
+        assert "OpCheckError" in result.detail
+        assert "forward: 1/7 elements off, worst at (6,)" in result.detail
+        assert "forward: 1/130 elements off, worst at (129,)" in result.detail
+
+    def test_wrong_backward_fails_gradients_only(self, interpreted):
+        result = interpreted["check_wrong_backward"]
+        assert not result.ok
+        assert "grad of input 1" in result.detail and "gradcheck float64 triton" in result.detail
+        assert "forward:" not in result.detail and "grad of input 0" not in result.detail
+
+    def test_stride_bug_fails_strided_inputs_only(self, interpreted):
+        result = interpreted["check_ignores_strides"]
+        assert not result.ok
+        assert "strided: forward" in result.detail and "contiguous: forward" not in result.detail
+
+    @pytest.mark.parametrize("target", ["check_rotate_blocks_b2", "check_rotate_blocks_b3"])
+    def test_rotate_blocks_kernels_match_reference(self, interpreted, target):
+        result = interpreted[target]
+        assert result.ok, result.detail
+        lines = result.detail.splitlines()
+        # every case x dtype x layout compared forward + grads; empties included; gradcheck ran on the kernel
+        assert sum(line.endswith("forward + grads match") for line in lines) == 7 * 2 * 2
+        assert any("[0, 2, " in line for line in lines) and any("[0, 3, " in line for line in lines)
+        assert any(line.startswith("gradcheck float64 triton") for line in lines)
+
+    @pytest.mark.parametrize("target", ["check_rotate_blocks_other_b", "check_rotate_blocks_partial_grads"])
+    def test_rotate_blocks_other_block_sizes_and_partial_grads(self, interpreted, target):
+        assert interpreted[target].ok, interpreted[target].detail
+
+
+def test_run_interpreted_raises_on_failure():
+    with pytest.raises(OpCheckError, match="ops_toy.checks:no_such_check failed under TRITON_INTERPRET=1"):
+        run_interpreted("ops_toy.checks:no_such_check", pythonpath=[str(HERE)])
+    with pytest.raises(ValueError, match="'module:function'"):
+        run_interpreted("ops_toy.checks")
+
+
+# --- bench -------------------------------------------------------------------------------------
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+class TestBench:
+    def test_rows_and_table(self):
+        cases = {"tiny": lambda: (torch.randn(3, 4), torch.randn(3, 2, 2, 2))}
+        rows = bench_op(ROTATE_OP, cases, device="cpu", compile=False, warmup=1, runs=3)
+        assert [(r.provider, r.mode) for r in rows] == [("reference", "forward"), ("reference", "forward+backward")]
+        assert all(r.ratio == 1.0 and 0 < r.min_ms <= r.median_ms for r in rows)
+        table = format_table(rows)
+        assert "| tiny | forward | cpu | reference |" in table and "1.00x" in table
+
+    def test_failing_provider_is_reported_not_raised(self):
+        op = Op("broken", reference=_raises, triton=f"{__name__}:_raises")
+        rows = bench_op(op, {"tiny": lambda: (torch.randn(1),)}, device="cpu", compile=False, backward=False, runs=1)
+        assert rows[0].median_ms is None and "RuntimeError: boom" in rows[0].error
+        assert "failed: RuntimeError: boom" in format_table(rows)

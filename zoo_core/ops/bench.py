@@ -1,0 +1,149 @@
+"""Time an op's implementations: reference eager, reference ``torch.compile``d, Triton (CUDA only).
+
+Median of ``runs`` timed calls after ``warmup`` calls (which also absorb compilation), forward
+alone and forward + backward. Ratios are speed-ups over the eager reference (> 1 = faster).
+A provider that fails (no compiler, kernel error) gets a row with the error, not a crash.
+
+Example:
+    >>> import torch
+    >>> from zoo_core.ops import rotate_blocks
+    >>> from zoo_core.ops.bench import bench_op, format_table
+    >>> from zoo_core.ops.rotate_blocks import OP
+    >>> cases = {"T=64 D=32": lambda: (torch.randn(64, 32), torch.randn(64, 16, 2, 2))}
+    >>> rows = bench_op(OP, cases, runs=5, warmup=1, compile=False)
+    >>> print(format_table(rows))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from zoo_core.ops.op import Op
+
+__all__ = ["BenchRow", "bench_op", "format_table", "time_call"]
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One timing: ``ratio`` = eager reference median / this median (None if either failed).
+
+    ``min_ms`` is reported beside the median: on a shared machine it is the steadier estimate.
+    """
+
+    case: str
+    provider: str
+    mode: str            # "forward" or "forward+backward"
+    device: str
+    median_ms: float | None
+    ratio: float | None
+    error: str | None = None
+    min_ms: float | None = None
+
+
+def time_call(fn: Callable[[], Any], *, warmup: int = 3, runs: int = 20, device: str | torch.device = "cpu") -> list[float]:
+    """Wall times of ``fn()`` in seconds for ``runs`` calls, after ``warmup`` calls (CUDA synchronised)."""
+    cuda = torch.device(device).type == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _step(fn: Callable[..., Any], args: tuple, backward: bool) -> Callable[[], Any]:
+    """A closure running ``fn(*args)`` (and a backward pass with a fixed cotangent)."""
+    if not backward:
+        return lambda: fn(*args)
+    leaves = [a for a in args if isinstance(a, torch.Tensor) and a.dtype.is_floating_point]
+    cot = {}
+
+    def run():
+        for a in leaves:
+            a.grad = None
+        y = fn(*args)
+        if "g" not in cot:
+            cot["g"] = torch.randn_like(y)
+        y.backward(cot["g"])
+
+    return run
+
+
+def bench_op(
+    op: Op,
+    cases: Mapping[str, Callable[[], tuple]],
+    *,
+    device: str | torch.device | None = None,
+    backward: bool = True,
+    compile: bool = True,
+    warmup: int = 3,
+    runs: int = 20,
+) -> list[BenchRow]:
+    """Time ``op``'s providers on each case.
+
+    Args:
+        op: the op.
+        cases: label -> function returning the argument tuple (CPU tensors; moved to ``device``).
+        device: ``"cpu"`` or ``"cuda"``; default CUDA when available.
+        backward: also time forward + backward.
+        compile: include ``torch.compile(op.reference)``.
+        warmup, runs: calls before timing and timed calls (median reported).
+
+    Returns:
+        Rows for ``format_table``. Providers: ``reference``, ``reference+compile`` and, on
+        CUDA with Triton installed, ``triton``.
+    """
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    providers: dict[str, Callable[[], Callable[..., Any]]] = {"reference": lambda: op.reference}
+    if compile:
+        compiled = torch.compile(op.reference, dynamic=False)
+        providers["reference+compile"] = lambda: compiled
+    if device.type == "cuda":
+        providers["triton"] = lambda: op.resolve("triton")
+    modes = ("forward", "forward+backward") if backward else ("forward",)
+    rows: list[BenchRow] = []
+    for label, make in cases.items():
+        base_args = tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in make())
+        for mode in modes:
+            baseline = None
+            for name, get_fn in providers.items():
+                args = tuple(
+                    a.detach().clone().requires_grad_(mode != "forward" and a.dtype.is_floating_point)
+                    if isinstance(a, torch.Tensor) else a
+                    for a in base_args
+                )
+                try:
+                    ctx = torch.no_grad() if mode == "forward" else torch.enable_grad()
+                    with ctx:
+                        times = time_call(_step(get_fn(), args, mode != "forward"), warmup=warmup, runs=runs, device=device)
+                except Exception as exc:  # report, keep benchmarking the rest
+                    rows.append(BenchRow(label, name, mode, device.type, None, None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"))
+                    continue
+                median = statistics.median(times)
+                baseline = median if name == "reference" else baseline
+                ratio = baseline / median if baseline else None
+                rows.append(BenchRow(label, name, mode, device.type, median * 1e3, ratio, min_ms=min(times) * 1e3))
+    return rows
+
+
+def format_table(rows: list[BenchRow]) -> str:
+    """A Markdown table: case, mode, provider, median and min ms, median speed-up over the eager reference."""
+    lines = ["| case | mode | device | provider | median ms | min ms | speed-up vs reference |",
+             "|---|---|---|---|---:|---:|---:|"]
+    for r in rows:
+        ms = f"{r.median_ms:.3f}" if r.median_ms is not None else "-"
+        low = f"{r.min_ms:.3f}" if r.min_ms is not None else "-"
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else (f"failed: {r.error}" if r.error else "-")
+        lines.append(f"| {r.case} | {r.mode} | {r.device} | {r.provider} | {ms} | {low} | {ratio} |")
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""Block-diagonal 2x2 / 3x3 rotation applied per token (shared by GTA, AKOrN and NFT).
+
+Layout: ``reference.py`` (the spec), ``kernels.py`` (Triton), ``function.py`` (launchers +
+autograd Function). ``OP`` is the ``zoo_core.ops.Op`` tying them together.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from zoo_core.ops.op import Op
+from zoo_core.ops.rotate_blocks.reference import check_inputs, rotate_blocks_reference
+
+__all__ = ["OP", "rotate_blocks", "rotate_blocks_reference"]
+
+OP = Op(
+    name="rotate_blocks",
+    reference=rotate_blocks_reference,
+    triton="zoo_core.ops.rotate_blocks.function:rotate_blocks_triton",
+)
+
+
+def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, impl: str | None = None) -> torch.Tensor:
+    """Rotate each token's feature blocks: ``y[..., t, k*b:(k+1)*b] = R[..., t, k] @ x[..., t, k*b:(k+1)*b]``.
+
+    Args:
+        x: ``[..., T, D]`` features, ``D = K * b``.
+        R: ``[..., T, K, b, b]`` per-token blocks (b = 2 or 3 in practice; up to 8). Leading dims
+            broadcast against x's; the token dim may be 1 to share R across tokens.
+        impl: ``None`` (CUDA tensors -> Triton, else reference; env ``ZOO_OPS_IMPL`` overrides),
+            ``"reference"`` or ``"triton"``.
+
+    Returns:
+        ``[*broadcast(leading dims), T, D]``, differentiable in x and R.
+
+    Raises:
+        TypeError, ValueError: shapes, dtypes or devices do not fit (the message says which); bad ``impl``.
+        zoo_core.ops.TritonUnavailableError: ``"triton"`` forced without Triton.
+
+    Example:
+        >>> import math, torch
+        >>> from zoo_core.ops import rotate_blocks
+        >>> c, s = math.cos(0.5), math.sin(0.5)
+        >>> R = torch.tensor([[c, -s], [s, c]]).expand(3, 2, 2, 2)   # T=3 tokens, K=2 blocks of 2
+        >>> x = torch.randn(5, 3, 4)
+        >>> y = rotate_blocks(x, R)
+        >>> torch.allclose(y.norm(dim=-1), x.norm(dim=-1))           # rotations keep norms
+        True
+    """
+    check_inputs(x, R)
+    return OP(x, R, impl=impl)

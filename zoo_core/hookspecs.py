@@ -68,4 +68,8 @@ def zoo_recipes() -> dict:
 
 @hookspec
 def zoo_figures() -> dict:
-    """Report figures: ``{task_prefix: "module:function"}`` drawing figures for ``zoo bench``."""
+    """Report figures: ``{task_prefix: "module:function"}`` drawing figures for ``zoo bench``.
+
+    The function is called as ``fn(model, task, out_dir: pathlib.Path, *, name: str)`` and returns
+    a list of ``(title, png_path)`` (segmentation overlays, sample grids, roll-outs, RD curves...).
+    """

@@ -80,7 +80,9 @@ class Task(Protocol):
     """The data and evaluation protocol of one kind of job.
 
     ``name`` is the registry task name (``"object-discovery/tetrominoes"``); ``dataset(split)``
-    returns a ``torch.utils.data.Dataset``; ``evaluate(model, ...)`` returns metric values.
+    returns a ``torch.utils.data.Dataset``; ``evaluate(model, *, limit=None, seed=0)`` returns
+    metric values (``limit`` caps the number of evaluation examples for quick reports; the
+    published results use ``limit=None`` unless the catalog's ``eval`` settings say otherwise).
     Datasets that cannot be downloaded here are generated procedurally or come from data that
     pip packages ship, and the task's name says so.
     """

@@ -18,6 +18,7 @@ def zoo_catalog():
     common = {
         "builder": "zoo_example.model:DigitsMLP",
         "task": "classification/digits",
+        "train": {"recipe": "digits-classifier", "steps": 400, "batch_size": 256, "lr": 0.01},
         "provenance": {"license": "MIT", "paper": "none (example model)", "citation": CITATION,
                        "data": "scikit-learn digits (8x8, 1,797 images)", "trained_by": "zoo example"},
     }
@@ -25,7 +26,7 @@ def zoo_catalog():
         "example-mlp-digits": {
             **common,
             "config": {"hidden": 32},
-            "description": "Two-layer MLP digits classifier (example plugin, trained by zoo_example.train)",
+            "description": "Two-layer MLP digits classifier (example plugin, released by zoo_example.release)",
             "weights": {
                 "repo": "zoo-examples/example-mlp-digits",
                 "revision": WEIGHTS["revision"],
@@ -44,8 +45,18 @@ def zoo_tasks():
     return {"classification/digits": "zoo_example.task:DigitsClassification"}
 
 
+@hookimpl
+def zoo_recipes():
+    return {"digits-classifier": "zoo_example.recipes:digits_classifier"}
+
+
+@hookimpl
+def zoo_figures():
+    return {"classification/digits": "zoo_example.figures:predictions"}
+
+
 def _published() -> dict:
-    """weights.json: revision, sha256 and results, written by `python -m zoo_example.train`."""
+    """weights.json: revision, sha256 and results, written by `python -m zoo_example.release`."""
     import json
     from pathlib import Path
 

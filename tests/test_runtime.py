@@ -1,0 +1,188 @@
+"""zoo train / eval / publish: determinism, DDP equivalence, resume, recorded results."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import zoo
+from zoo_core.cli import main
+from zoo_core.errors import ZooError
+
+from conftest import tiny_entry
+
+RECIPE_PLUGIN = '''
+from zoo_core import hookimpl
+
+@hookimpl
+def zoo_catalog():
+    return {ENTRIES}
+
+@hookimpl
+def zoo_recipes():
+    return {"regression": "zoo_regression_recipe:recipe"}
+
+@hookimpl
+def zoo_tasks():
+    return {"test/regression": "zoo_regression_recipe:Task"}
+'''
+
+RECIPE_MODULE = '''
+import torch
+from zoo_core.train import Recipe, single_phase
+
+
+def data(seed):
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(64, 4, generator=g)
+    y = x @ torch.tensor([[1.0, -2.0, 0.5, 3.0]]).T.repeat(1, 4)
+    return torch.utils.data.TensorDataset(x, y)
+
+
+def recipe(*, config, steps, batch_size, lr, ema=None):
+    def loss(model, batch, step):
+        x, y = batch
+        return ((model(x) - y) ** 2).mean()
+    return Recipe(dataset=data, phases=single_phase(loss, lr), steps=steps, batch_size=batch_size,
+                  ema=ema, data="64 random regression pairs")
+
+
+class Task:
+    name = "test/regression"
+
+    def evaluate(self, model, *, limit=None, seed=0):
+        x, y = data(0).tensors
+        with torch.no_grad():
+            return {"mse": round(float(((model(x[:limit]) - y[:limit]) ** 2).mean()), 6)}
+'''
+
+
+@pytest.fixture
+def trainable(site, only_plugins, tmp_path):
+    (tmp_path / "site" / "zoo_regression_recipe.py").write_text(RECIPE_MODULE)
+    entry = tiny_entry(task="test/regression",
+                       train={"recipe": "regression", "steps": 8, "batch_size": 16, "lr": 0.05})
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(textwrap.dedent("""\
+        # first-party test catalog
+        reg-tiny-test:
+          plugin: zoo-reg
+          builder: zoo_test_models:Tiny
+          config: {width: 4}
+          task: test/regression
+          train: {recipe: regression, steps: 8, batch_size: 16, lr: 0.05}
+          provenance: {license: MIT, paper: none}
+
+        other-tiny-test:
+          plugin: zoo-reg
+          builder: zoo_test_models:Tiny
+        """))
+    site("zoo-reg", RECIPE_PLUGIN.replace("{ENTRIES}", "{}"))
+    only_plugins("zoo-reg", registry_yaml=registry)
+    yield registry
+    sys.modules.pop("zoo_regression_recipe", None)
+
+
+def weights(folder):
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_train_writes_hub_layout(trainable, tmp_path):
+    out = zoo_train("reg-tiny-test", tmp_path / "run")
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "checkpoints", "config.json",
+                                                      "model.safetensors", "train_log.jsonl"]
+    log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 9)) and log[-1]["main/loss"] < log[0]["main/loss"]
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlicense: MIT") and "8 steps, global batch 16" in card
+    model = zoo.load(f"local-dir:{out}")
+    assert model.zoo_name == "reg-tiny-test"
+
+
+def zoo_train(name, out, **kw):
+    from zoo_core.train import train
+
+    return train(name, out=out, progress=False, **kw)
+
+
+def test_same_seed_same_weights_and_resume_equals_straight(trainable, tmp_path):
+    a = zoo_train("reg-tiny-test", tmp_path / "a", steps=8)
+    b = zoo_train("reg-tiny-test", tmp_path / "b", steps=4)
+    zoo_train("reg-tiny-test", tmp_path / "b", steps=8, resume=True)
+    wa, wb = weights(a), weights(tmp_path / "b")
+    for k in wa:
+        assert torch.equal(wa[k], wb[k]), k
+    c = zoo_train("reg-tiny-test", tmp_path / "c", steps=8, seed=1)
+    assert not torch.equal(weights(c)["lin.weight"], wa["lin.weight"])
+
+
+def test_ddp_two_processes_match_one(trainable, tmp_path):
+    one = zoo_train("reg-tiny-test", tmp_path / "one", steps=6)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1",
+           "GLOO_SOCKET_IFNAME": "lo"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "zoo_core.cli", "train", "reg-tiny-test", "--out", str(tmp_path / "two"),
+           "--steps", "6", "--no-progress"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    w1, w2 = weights(one), weights(tmp_path / "two")
+    for k in w1:
+        torch.testing.assert_close(w2[k], w1[k], rtol=1e-5, atol=1e-6)
+    assert not torch.equal(w1["lin.weight"], zoo.create("reg-tiny-test").lin.weight)  # it trained
+
+
+def test_resume_without_checkpoint_fails(trainable, tmp_path):
+    with pytest.raises(ZooError, match="no checkpoint"):
+        zoo_train("reg-tiny-test", tmp_path / "none", resume=True)
+
+
+def test_no_recipe_explained(trainable, tmp_path):
+    with pytest.raises(ZooError, match="no training recipe"):
+        zoo_train("other-tiny-test", tmp_path / "x")
+
+
+def test_eval_write_updates_card_and_registry(trainable, tmp_path, capsys):
+    out = zoo_train("reg-tiny-test", tmp_path / "run")
+    before = trainable.read_text()
+    assert main(["eval", "reg-tiny-test", "--weights", str(out), "--write"]) == 0
+    printed = capsys.readouterr().out
+    mse = json.loads(printed[: printed.index("}") + 1])["mse"]
+    after = trainable.read_text()
+    assert "# first-party test catalog" in after and "other-tiny-test:" in after
+    assert f"results:\n    mse: {mse}" in after and after.replace(f"  results:\n    mse: {mse}\n", "") == before
+    zoo.refresh()
+    assert zoo.entry("reg-tiny-test").results == {"mse": mse}
+    card = (out / "README.md").read_text()
+    assert f"value: {mse}" in card and f"- mse: {mse}" in card
+    assert main(["eval", "reg-tiny-test", "--weights", str(out), "--write", "--limit", "3"]) == 1
+
+
+def test_publish_validates_then_publishes(trainable, tmp_path, capsys):
+    out = zoo_train("reg-tiny-test", tmp_path / "run")
+    with pytest.raises(ZooError, match="reports no results"):
+        from zoo_core.publish import validate_folder
+        validate_folder(out)
+    assert main(["eval", "reg-tiny-test", "--weights", str(out), "--write"]) == 0
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    (bad / "model.safetensors").write_bytes(b"0" * 10)
+    torch.save({}, bad / "extra.pt")
+    with pytest.raises(ZooError) as info:
+        validate_folder(bad)
+    text = str(info.value)
+    assert "bytes, config.json says" in text and "sha256" in text and "extra.pt" in text
+    hub = tmp_path / "hub"
+    assert main(["publish", str(out), "--repo", "zoo-test/reg-tiny", "--local", str(hub), "--write"]) == 0
+    assert sorted(p.name for p in (hub / "zoo-test" / "reg-tiny").iterdir()) == \
+        ["README.md", "config.json", "model.safetensors"]
+    zoo.refresh()
+    e = zoo.entry("reg-tiny-test")
+    from zoo_core.hubserver import HubFolder
+    assert e.weights.revision == HubFolder(hub).commit(hub / "zoo-test" / "reg-tiny")
+    assert e.results  # eval's results survived the weights edit

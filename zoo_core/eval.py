@@ -1,0 +1,71 @@
+"""``zoo eval NAME``: evaluate a model through its Task; ``--write`` records the numbers.
+
+The numbers go into the model card (front matter ``model-index`` and the Results section) and
+into registry.yaml's ``results`` for the entry, so no result is ever typed by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None = None,
+             seed: int = 0) -> dict[str, Any]:
+    """Metric values of model ``name`` (published weights, or the folder ``weights``)."""
+    import zoo
+
+    entry = zoo.registry().resolve(name)
+    model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(name, pretrained=True)
+    model.eval()
+    if not entry.task:
+        raise zoo.ZooError(f"{name!r} names no task, so there is nothing to evaluate it with")
+    task = zoo.resolve_ref("zoo_tasks", entry.task)()
+    settings = dict(entry.eval)
+    if limit is not None:
+        settings["limit"] = limit
+    return task.evaluate(model, seed=seed, **settings)
+
+
+def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, task: str | None) -> None:
+    """Put ``results`` into a model card's front matter (model-index) and Results section."""
+    text = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"---\n---\n# {name}\n"
+    match = re.match(r"^---\n(.*?)\n?---\n", text, re.S)
+    front = (yaml.safe_load(match.group(1)) if match else None) or {}
+    body = text[match.end():] if match else text
+    front["model-index"] = [{"name": name, "results": [{
+        "task": {"type": task or "other"},
+        "metrics": [{"type": k, "value": v} for k, v in results.items()]}]}]
+    table = "\n".join(f"- {k}: {v}" for k, v in results.items())
+    section = f"## Results\n\nWritten by `zoo eval {name} --write`:\n\n{table}\n"
+    if re.search(r"^## Results\n", body, re.M):
+        body = re.sub(r"^## Results\n.*?(?=^## |\Z)", section + "\n", body, flags=re.S | re.M)
+    else:
+        body = body.rstrip("\n") + "\n\n" + section
+    card_path.write_text("---\n" + yaml.safe_dump(front, sort_keys=False).strip() + "\n---\n" + body,
+                         encoding="utf-8")
+
+
+def record(name: str, results: dict[str, Any], *, weights: str | Path | None = None,
+           registry_path: str | Path | None = None) -> list[str]:
+    """Write results to the model card (``weights``/README.md) and registry.yaml; returns what changed."""
+    import zoo
+    from zoo_core.catalog_edit import set_field
+    from zoo_core.registry import default_registry_path
+
+    entry = zoo.entry(name)
+    changed = []
+    if weights:
+        write_card_results(Path(weights) / "README.md", results, name=entry.name, task=entry.task)
+        changed.append(str(Path(weights) / "README.md"))
+    path = Path(registry_path) if registry_path else default_registry_path()
+    if path and entry.source == str(path):
+        set_field(path, entry.name, "results", results)
+        changed.append(f"{path} ({entry.name}.results)")
+    return changed
+
+
+__all__ = ["evaluate", "record", "write_card_results"]

@@ -1,0 +1,91 @@
+"""The runtime commands of ``zoo``: train, eval, publish (and bench, when present)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from zoo_core.train import train
+
+    out = train(args.name, out=args.out, steps=args.steps, seed=args.seed, resume=args.resume,
+                save_every=args.save_every, progress=not args.no_progress)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from zoo_core.eval import evaluate, record
+
+    results = evaluate(args.name, weights=args.weights, limit=args.limit, seed=args.seed)
+    print(json.dumps(results, indent=None if args.json else 2))
+    if args.write:
+        if args.limit is not None:
+            print("not written: results on a --limit subset are not the published numbers")
+            return 1
+        for what in record(args.name, results, weights=args.weights):
+            print(f"wrote {what}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import yaml
+
+    from zoo_core.publish import publish, validate_folder
+
+    if args.dry_run:
+        validate_folder(args.dir)
+        print(f"{args.dir} is ready to publish")
+        return 0
+    weights = publish(args.dir, args.repo, local=args.local)
+    print(yaml.safe_dump({"weights": weights}, sort_keys=False).rstrip())
+    if args.write:
+        import zoo
+        from zoo_core.catalog_edit import set_field
+        from zoo_core.registry import default_registry_path
+
+        config = json.loads((__import__("pathlib").Path(args.dir) / "config.json").read_text())
+        set_field(default_registry_path(), zoo.entry(config["zoo_name"]).name, "weights", weights)
+        print(f"wrote the weights of {config['zoo_name']} into {default_registry_path()}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add train, eval, publish (and bench) to the ``zoo`` subcommands."""
+    p = sub.add_parser("train", help="Train a model with its plugin's recipe (torchrun-aware).",
+                       description="Run the recipe the model's plugin declares; output in Hub layout.")
+    p.add_argument("name")
+    p.add_argument("--out", help="output folder (default runs/NAME)")
+    p.add_argument("--steps", type=int, help="number of steps (default: the recipe's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
+    p.add_argument("--save-every", type=int, default=None, help="checkpoint every N steps")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(fn=cmd_train)
+
+    p = sub.add_parser("eval", help="Evaluate a model through its task; --write records the numbers.",
+                       description="Evaluate published weights (or --weights DIR) with the model's task.")
+    p.add_argument("name")
+    p.add_argument("--weights", help="a folder written by zoo train (default: published weights)")
+    p.add_argument("--limit", type=int, help="evaluate on the first N examples only")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--write", action="store_true",
+                   help="write the results into the model card and registry.yaml")
+    p.set_defaults(fn=cmd_eval)
+
+    p = sub.add_parser("publish", help="Validate a trained folder, push it to the Hub, print its catalog entry.",
+                       description="Validate DIR (files, hashes, card front matter), then upload it.")
+    p.add_argument("dir")
+    p.add_argument("--repo", required=False, help="ORG/NAME on the Hub")
+    p.add_argument("--local", help="copy into this local Hub-layout folder (e.g. hub/) instead of uploading")
+    p.add_argument("--dry-run", action="store_true", help="only validate")
+    p.add_argument("--write", action="store_true", help="write the weights entry into registry.yaml")
+    p.set_defaults(fn=cmd_publish)
+
+    try:
+        from zoo_core.bench import add_bench_command
+    except ImportError:
+        return
+    add_bench_command(sub)

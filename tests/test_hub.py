@@ -184,3 +184,26 @@ def test_four_processes_download_once(published, fake_hub, hub_cache, tmp_path, 
         assert slow.gets(".safetensors") == 1
     expected = float(published.lin.weight.detach().double().sum())
     assert [float(out) for out, _ in outs] == [expected] * 4
+
+
+def test_hf_hub_prefix_and_revision(published, fake_hub, hub_cache):
+    commit = zoo.entry("tiny-wide-test").weights.revision
+    for name in ("hf-hub:" + REPO, f"hf-hub:{REPO}@{commit}"):
+        model = zoo.load(name)
+        assert model.zoo_name == "tiny-wide-test" and torch.equal(model.lin.weight, published.lin.weight)
+    model = zoo.load("tiny-wide-test", revision="main")  # another revision: checked against its config.json
+    assert torch.equal(model.lin.weight, published.lin.weight)
+    with pytest.raises(WeightsDownloadError, match="not found"):
+        zoo.load(f"hf-hub:{REPO}@v0")
+
+
+def test_download_then_offline(published, fake_hub, hub_cache, tmp_path, capsys):
+    from zoo_core.cli import main
+
+    other = tmp_path / "other-cache"
+    assert main(["download", "tiny-*", "--cache-dir", str(other)]) == 0
+    assert "tiny-wide-test:" in capsys.readouterr().out
+    with zoo.offline():
+        zoo.load("tiny-wide-test", cache_dir=other)
+        with pytest.raises(WeightsDownloadError):
+            zoo.load("tiny-wide-test")  # the default cache is still empty

@@ -118,3 +118,17 @@ def test_in_process_registration(zoo_registry):
     assert zoo.list_models() == ["inproc-tiny-test"]
     with pytest.raises(UnknownModelError, match="did you mean 'inproc-tiny-test'"):
         zoo.create("inproc-tiny")
+
+
+def test_malformed_registry_reported_plugins_keep_working(site, only_plugins, tmp_path, capsys):
+    from zoo_core.cli import main
+
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("first-party-test:\n  builder: [unclosed\n")
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    only_plugins("zoo-good", registry_yaml=registry)
+    assert zoo.list_models() == ["good-tiny-test"]
+    assert zoo.create("good-tiny-test") is not None
+    assert "malformed YAML" in zoo.catalog_errors()[0] and "registry.yaml:" in zoo.catalog_errors()[0]
+    assert main(["plugins"]) == 0
+    assert "registry.yaml problem" in capsys.readouterr().out

@@ -17,6 +17,8 @@ Usage, in ``plugins/<method>/tests/test_conformance.py``::
 
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -50,16 +52,42 @@ def _run(model, inputs) -> list:
     return _flatten(out)
 
 
+@contextlib.contextmanager
+def _served(name: str, hub_dir, tmp_path: Path, monkeypatch):
+    """A fake Hub over a copy of the model's repo, an empty cache, HF_ENDPOINT set."""
+    import zoo
+    from zoo_core.registry import default_registry_path
+    from zoo_core.testing.fixtures import start_fake_hub
+
+    root = Path(hub_dir) if hub_dir else default_registry_path().parent / "hub"
+    e = zoo.entry(name)
+    repo = root / e.weights.repo
+    assert repo.is_dir(), f"{name}: weights repo {repo} missing"
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with start_fake_hub(tmp_path / "hub") as hub:
+        commit = hub.copy_repo(repo, e.weights.repo)
+        assert commit == e.weights.revision, (
+            f"{name}: the catalog pins revision {e.weights.revision} but {repo} holds {commit}; "
+            "republish with `zoo publish --write`")
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        yield hub
+
+
 def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                      hub_dir: str | Path | None = None, skip_forward: tuple[str, ...] = ()) -> type:
+                      hub_dir: str | Path | None = None, skip_forward: tuple[str, ...] = (),
+                      results_atol: float = 1e-4, skip_results: tuple[str, ...] = ()) -> type:
     """Build the conformance test class for ``plugin`` (a distribution name such as ``zoo-akorn``).
 
     Args:
         overrides: per-model config overrides that make the build small enough for a test.
         hub_dir: Hub-layout folder with the plugin's published weights (default: ``hub/`` beside
             the registry.yaml in use).
-        skip_forward: models too large to run a forward pass in a test (they still build on the
-            meta device and round-trip their config).
+        skip_forward: models too large to run a forward pass in a test (they still build and
+            round-trip their weights).
+        results_atol: how far a re-evaluation may be from the published ``results``.
+        skip_results: pretrained models whose full evaluation is too slow for a test (their
+            results are still checked by ``zoo eval NAME`` and the bench report).
     """
     overrides = dict(overrides or {})
     names = _names(plugin)
@@ -129,27 +157,30 @@ def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]]
         @pytest.mark.parametrize("name", pretrained)
         def test_pretrained_through_hub(self, name, tmp_path, monkeypatch):
             import zoo
-            from zoo_core.registry import default_registry_path
-            from zoo_core.testing.fixtures import start_fake_hub
 
-            root = Path(hub_dir) if hub_dir else default_registry_path().parent / "hub"
-            e = zoo.entry(name)
-            repo = root / e.weights.repo
-            assert repo.is_dir(), f"{name}: weights repo {repo} missing"
-            monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-            monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-            with start_fake_hub(tmp_path / "hub") as hub:
-                commit = hub.copy_repo(repo, e.weights.repo)
-                assert commit == e.weights.revision, (
-                    f"{name}: registry.yaml pins revision {e.weights.revision} but hub/ holds {commit}; "
-                    "republish with `zoo publish`")
-                monkeypatch.setenv("HF_ENDPOINT", hub.url)
+            with _served(name, hub_dir, tmp_path, monkeypatch) as hub:
                 model = zoo.load(name, pretrained=True)
-                assert hub.gets(".safetensors") == len(e.weights.files)
+                assert hub.gets(".safetensors") == len(zoo.entry(name).weights.files)
             assert not model.training
+
+        @pytest.mark.parametrize("name", [n for n in pretrained if n not in skip_results])
+        def test_published_results_reproduce(self, name, tmp_path, monkeypatch):
+            import zoo
+            from zoo_core.eval import evaluate
+
+            e = zoo.entry(name)
+            assert e.results, f"{name}: published weights need results (zoo eval {name} --write)"
+            with _served(name, hub_dir, tmp_path, monkeypatch):
+                measured = evaluate(name)
+            for key, value in e.results.items():
+                assert key in measured, f"{name}: the task no longer reports {key!r}"
+                if isinstance(value, (int, float)):
+                    assert abs(measured[key] - value) <= results_atol, (
+                        f"{name}: {key} is {measured[key]}, registry says {value}")
 
     if not pretrained:  # nothing published: no test rather than a skipped one
         delattr(Conformance, "test_pretrained_through_hub")
+        delattr(Conformance, "test_published_results_reproduce")
     Conformance.__name__ = Conformance.__qualname__ = f"Conformance_{plugin.replace('-', '_')}"
     return Conformance
 

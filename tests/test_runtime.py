@@ -49,7 +49,9 @@ def recipe(*, config, steps, batch_size, lr, ema=None):
     def loss(model, batch, step):
         x, y = batch
         return ((model(x) - y) ** 2).mean()
-    return Recipe(dataset=data, phases=single_phase(loss, lr), steps=steps, batch_size=batch_size,
+    phases = single_phase(loss, lr)
+    phases[0].scheduler = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+    return Recipe(dataset=data, phases=phases, steps=steps, batch_size=batch_size,
                   ema=ema, data="64 random regression pairs")
 
 
@@ -118,6 +120,11 @@ def test_same_seed_same_weights_and_resume_equals_straight(trainable, tmp_path):
     wa, wb = weights(a), weights(tmp_path / "b")
     for k in wa:
         assert torch.equal(wa[k], wb[k]), k
+    e = zoo_train("reg-tiny-test", tmp_path / "e", steps=8, ema=0.9)  # EMA weights differ, also resumable
+    zoo_train("reg-tiny-test", tmp_path / "f", steps=4, ema=0.9)
+    zoo_train("reg-tiny-test", tmp_path / "f", steps=8, ema=0.9, resume=True)
+    assert not torch.equal(weights(e)["lin.weight"], wa["lin.weight"])
+    assert torch.equal(weights(e)["lin.weight"], weights(tmp_path / "f")["lin.weight"])
     c = zoo_train("reg-tiny-test", tmp_path / "c", steps=8, seed=1)
     assert not torch.equal(weights(c)["lin.weight"], wa["lin.weight"])
 

@@ -40,7 +40,8 @@ class Phase:
     """One optimisation phase of a training step (a GAN has a discriminator and a generator phase).
 
     ``loss(model, batch, step)`` returns a scalar (or ``(scalar, logs)``); ``parameters(model)``
-    picks the parameters this phase updates; ``repeat`` runs it several times per step (n_dis).
+    picks the parameters this phase updates; ``repeat`` runs it several times per step (n_dis);
+    ``scheduler(optimizer)`` builds a learning-rate scheduler stepped once per training step.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Phase:
     optimizer: Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
     parameters: Callable[[nn.Module], Iterable[nn.Parameter]] = lambda m: m.parameters()
     repeat: int = 1
+    scheduler: Callable[[torch.optim.Optimizer], Any] | None = None
 
 
 @dataclasses.dataclass
@@ -161,6 +163,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
     phases = list(recipe.phases)
     params = {ph.name: [p for p in ph.parameters(model) if p.requires_grad] for ph in phases}
     optims = {ph.name: ph.optimizer(params[ph.name]) for ph in phases}
+    scheds = {ph.name: ph.scheduler(optims[ph.name]) for ph in phases if ph.scheduler}
     ema = None
     if recipe.ema:
         from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -173,6 +176,8 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         model.load_state_dict(state["model"])
         for k, o in optims.items():
             o.load_state_dict(state["optimizers"][k])
+        for k, sch in scheds.items():
+            sch.load_state_dict(state["schedulers"][k])
         if ema is not None:
             ema.load_state_dict(state["ema"])
         start, draws = state["step"], state["draws"]
@@ -203,6 +208,8 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
                 optims[ph.name].step()
                 logs[f"{ph.name}/loss"] = float(loss.detach())
                 logs.update({f"{ph.name}/{k}": float(v) for k, v in extra.items()})
+        for sch in scheds.values():
+            sch.step()
         if ema is not None:
             ema.update_parameters(model)
         if log is not None:
@@ -211,10 +218,10 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in list(logs.items())[:3]})
         if save_every and (step + 1) % save_every == 0 and step + 1 < total:
-            _checkpoint(ckpt_path, model, optims, ema, step + 1, draws, rank)
+            _checkpoint(ckpt_path, model, optims, scheds, ema, step + 1, draws, rank)
     if bar is not None:
         bar.close()
-    _checkpoint(ckpt_path, model, optims, ema, total, draws, rank)
+    _checkpoint(ckpt_path, model, optims, scheds, ema, total, draws, rank)
     if log is not None:
         log.close()
     if rank == 0:
@@ -230,11 +237,12 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
     return out
 
 
-def _checkpoint(path: Path, model, optims, ema, step: int, draws: int, rank: int) -> None:
+def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, rank: int) -> None:
     if rank != 0:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"model": model.state_dict(), "optimizers": {k: o.state_dict() for k, o in optims.items()},
+             "schedulers": {k: s.state_dict() for k, s in scheds.items()},
              "step": step, "draws": draws, "rng": torch.get_rng_state()}
     if ema is not None:
         state["ema"] = ema.state_dict()

@@ -164,3 +164,14 @@ def test_iter_models_isolates_failures(site, only_plugins, tmp_path):
     assert isinstance(got[1][1], ZooError) and isinstance(got[2][1], torch.nn.Module)
     with pytest.raises(ZooError):
         list(zoo.iter_models("mixed-*", pretrained=False))
+
+
+def test_no_weights_names_the_plugins_converter(site, only_plugins):
+    site("zoo-conv", plugin_source({"conv-tiny-test": tiny_entry()}) + '''
+@hookimpl
+def zoo_converters():
+    return {"conv-official": "zoo_test_models:Tiny"}
+''')
+    only_plugins("zoo-conv")
+    with pytest.raises(NoPretrainedWeightsError, match="zoo.convert\\('conv-official', PATH\\)"):
+        zoo.load("conv-tiny-test")

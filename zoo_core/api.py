@@ -329,13 +329,22 @@ def _no_weights_message(name: str, e: Entry) -> str:
     lines.append(f"  - build it untrained: zoo.create({name!r})")
     if e.train:
         lines.append(f"  - train it here: zoo train {e.name}")
-    if e.converter:
-        lines.append(f"  - load an official checkpoint: zoo.convert({e.converter!r}, PATH) "
-                     f"(converter {e.converter!r} of plugin {e.plugin})")
+    converters = [e.converter] if e.converter else _plugin_converters(e)
+    for converter in converters:
+        lines.append(f"  - load an official checkpoint: model = zoo.create({name!r}); "
+                     f"model.load_state_dict(zoo.convert({converter!r}, PATH)['model']) "
+                     f"(converter {converter!r} of {e.plugin})")
     same = [n for n in registry().filter(plugin=e.plugin, pretrained=True) if n != e.name] if e.plugin else []
     if same:
         lines.append(f"  - use a model that has weights: {', '.join(same)}")
     return "\n".join(lines)
+
+
+def _plugin_converters(e: Entry) -> list[str]:
+    """Converters registered by the plugin that provides ``e``."""
+    reg = registry()
+    status = reg.host.by_dist(e.plugin) if e.plugin else None
+    return sorted(status.data.get("zoo_converters", {})) if status else []
 
 
 def iter_models(pattern: str | Iterable[str] | None = None, *, task: str | None = None,

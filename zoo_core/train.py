@@ -274,13 +274,18 @@ def model_card(entry, recipe: Recipe, *, steps: int, seed: int, world: int, seco
     if last:
         body += ["", "Final training losses: " + ", ".join(f"{k} {v:.4g}" for k, v in last.items()
                                                         if k.endswith("loss")) + "."]
-    body += ["", "## Results", "", "Written by `zoo eval --write`; none yet." if not results else
-             "\n".join(f"- {k}: {v}" for k, v in results.items())]
+    if recipe.card:
+        body += ["", recipe.card.strip()]
+    body += ["", "## License and provenance", "",
+             f"Weights: {prov.get('license', 'see the catalog')} (trained by this project)."]
     if prov.get("code"):
-        body += ["", f"Architecture ported from the official code: {prov['code']} "
-                     f"(license: {prov.get('code_license', prov.get('license', 'see upstream'))})."]
+        body += ["", f"Architecture reimplemented from the official code: {prov['code']} "
+                     f"(upstream license: {prov.get('code_license', prov.get('license', 'see upstream'))}); "
+                     "no upstream code or weights are redistributed."]
     if prov.get("citation"):
         body += ["", "## Citation", "", "```bibtex", str(prov["citation"]).strip(), "```"]
+    body += ["", "## Results", "", "Written by `zoo eval --write`; none yet." if not results else
+             "\n".join(f"- {k}: {v}" for k, v in results.items())]
     card = ModelCard(name=entry.name, summary=entry.description or entry.name,
                      license=str(prov.get("license", "other")), paper=prov.get("paper"),
                      datasets=[str(prov["dataset_id"])] if prov.get("dataset_id") else [],

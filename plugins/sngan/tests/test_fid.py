@@ -1,0 +1,64 @@
+"""Frechet distance vs torchmetrics' FID on the same features; the digits metric behaves."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from zoo_sngan.data import digits32_tensors
+from zoo_sngan.fid import DigitsFeatureNet, FrechetDistance, frechet_distance
+
+
+class Identity(nn.Module):
+    """Images are already features: lets both implementations see the same vectors."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.num_features = dim
+
+    def forward(self, x):
+        return x
+
+
+def test_matches_torchmetrics_fid_on_same_features():
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    g = torch.Generator().manual_seed(0)
+    dim = 16
+    mix = torch.randn(dim, dim, generator=g)
+    real = torch.randn(400, dim, generator=g, dtype=torch.float64) @ mix.double()
+    fake = torch.randn(300, dim, generator=g, dtype=torch.float64) * 1.3 + 0.4
+    theirs = FrechetInceptionDistance(feature=Identity(dim))
+    theirs.update(real, real=True)
+    theirs.update(fake, real=False)
+    ours = FrechetDistance(Identity(dim))
+    ours.update(real, real=True)
+    ours.update(fake, real=False)
+    assert float(ours.compute()) == pytest.approx(float(theirs.compute()), rel=1e-6)
+
+
+def test_closed_form_cases():
+    mu, sigma = np.zeros(3), np.eye(3)
+    assert frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0, abs=1e-10)
+    # diagonal covariances: d^2 = |dmu|^2 + sum (sqrt(a) - sqrt(b))^2
+    a, b = np.array([1.0, 4.0, 9.0]), np.array([4.0, 4.0, 1.0])
+    expected = 4.0 + ((np.sqrt(a) - np.sqrt(b)) ** 2).sum()
+    assert frechet_distance(mu, np.diag(a), mu + [2, 0, 0], np.diag(b)) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="Shapes disagree"):
+        frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+
+
+def test_digits_features_rank_real_above_noise():
+    torch.manual_seed(0)
+    net = DigitsFeatureNet()
+    train, test = digits32_tensors("train")[0], digits32_tensors("test")[0]
+    metric = FrechetDistance(net)
+    metric.update(train[:360], real=True)
+    metric.update(test, real=False)
+    real_vs_real = float(metric.compute())
+    metric.reset()
+    metric.update(train[:360], real=True)
+    metric.update(torch.rand(360, 3, 32, 32) * 2 - 1, real=False)
+    assert float(metric.compute()) > 5 * real_vs_real
+    with pytest.raises(ValueError, match="at least 2"):
+        FrechetDistance(net).compute()

@@ -21,8 +21,14 @@ $(STAMP): pyproject.toml $(PLUGINS) examples/zoo-example-plugin/pyproject.toml
 		-e examples/zoo-example-plugin timm
 	touch $(STAMP)
 
+# Each suite runs in its own pytest process (plugins are independent distributions whose
+# test folders share file names); every suite runs, and any failure fails the target.
+SUITES := tests $(wildcard plugins/*/tests) examples/zoo-example-plugin/tests
+
 test: setup
-	$(BIN)/python -m pytest -q tests $(wildcard plugins/*/tests) examples/zoo-example-plugin/tests
+	@status=0; for suite in $(SUITES); do \
+		echo "== $$suite"; $(BIN)/python -m pytest -q -p no:cacheprovider $$suite || status=1; \
+	done; exit $$status
 
 demo: setup
 	$(BIN)/python benchmarks/demo.py --out reports/demo

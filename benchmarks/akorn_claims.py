@@ -1,0 +1,132 @@
+"""AKOrN's claims at small scale, measured on the published weights (arXiv:2410.13821).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/akorn_claims.py [--hub hub/] [--seeds 3] [--boards 100]
+
+Loads the published models through the Hub download path (``zoo.load(name, pretrained=True)``;
+a HubServer over ``--hub`` on loopback and a fresh cache, unless HF_ENDPOINT is already set)
+and prints:
+
+1. object discovery on the same regenerated tetrominoes-style test scenes (320, the official
+   test size): FG-ARI and MBO of AKOrN (attn), AKOrN (conv) and the ItrSA baseline, trained
+   with the same data, steps and batch; each also untrained (same architecture, seed 0) as a
+   floor; mean +- std over ``--seeds`` random oscillator starts (ItrSA is deterministic);
+2. Sudoku board accuracy of AKOrN on the in-distribution split (36 givens) and the harder
+   out-of-distribution split (as few givens as uniqueness allows) as the test-time steps T
+   grow, then with energy-based voting over K random starts (lowest final energy wins).
+
+The paper's claims: AKOrN beats ItrSA in FG-ARI and MBO; Sudoku accuracy rises with T and
+with energy voting, most on OOD boards. Every number comes from the plugin's tasks (the code
+that wrote the registry results); nothing is hard-coded. The models are small and trained for
+minutes on a CPU (see their model cards), so these are not the paper's numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DISCOVERY = ("akorn-attn-tetrominoes", "akorn-conv-tetrominoes", "itrsa-tetrominoes")
+SUDOKU = "akorn-sudoku-ch128"
+
+
+@contextlib.contextmanager
+def hub_endpoint(folder: Path):
+    """Serve ``folder`` on loopback with a fresh cache, unless HF_ENDPOINT is set already."""
+    if os.environ.get("HF_ENDPOINT"):
+        yield os.environ["HF_ENDPOINT"]
+        return
+    from zoo_core.hubserver import serve_in_thread
+
+    saved = {k: os.environ.get(k) for k in ("HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE")}
+    with tempfile.TemporaryDirectory(prefix="akorn-claims-cache-") as cache, serve_in_thread(folder) as server:
+        os.environ.update(HF_ENDPOINT=server.url, HF_HUB_CACHE=cache)
+        os.environ.pop("HF_HUB_OFFLINE", None)
+        try:
+            yield server.url
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def mean_std(values: list[float]) -> str:
+    """``"mean +- std"`` in percent."""
+    m = 100 * statistics.mean(values)
+    s = 100 * statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{m:5.1f} +- {s:4.1f}"
+
+
+def discovery(seeds: int) -> None:
+    import torch
+
+    import zoo
+    from zoo_akorn.tasks.object_discovery import ObjectDiscoveryTetrominoes
+
+    task = ObjectDiscoveryTetrominoes()
+    print("1. Object discovery, tetrominoes-style test scenes (320), K=4 clusters, % (mean +- std over seeds)")
+    print(f"  {'model':<30}{'weights':<12}{'FG-ARI':>14}{'MBO':>14}")
+    for name in DISCOVERY:
+        for label in ("trained", "untrained"):
+            if label == "trained":
+                model = zoo.load(name, pretrained=True)
+            else:
+                torch.manual_seed(0)
+                model = zoo.create(name).eval()
+            runs = [task.evaluate(model, seed=s) for s in range(seeds if zoo.entry(name).builder.endswith("AKOrN") else 1)]
+            print(f"  {name:<30}{label:<12}{mean_std([r['fg_ari'] for r in runs]):>14}"
+                  f"{mean_std([r['mbo'] for r in runs]):>14}", flush=True)
+
+
+def sudoku(boards: int, Ts: list[int], Ks: list[int], T_vote: int) -> None:
+    import zoo
+    from zoo_akorn.tasks.sudoku import SudokuGenerated
+
+    task = SudokuGenerated()
+    model = zoo.load(SUDOKU, pretrained=True)
+    print(f"\n2. Sudoku ({SUDOKU}, trained with T={model.T}), board accuracy % on {boards} boards per split")
+    for split, label in (("test", "in-distribution, 36 givens"), ("hard", "OOD, fewest givens")):
+        start = time.time()
+        task.dataset(split).tensors(boards)  # generate once (cached)
+        print(f"  {split} ({label}; generated in {time.time() - start:.0f} s)")
+        accs = {T: task.evaluate(model, split=split, limit=boards, T=T) for T in Ts}
+        print("    T      " + "".join(f"{T:>8}" for T in Ts))
+        print("    board  " + "".join(f"{100 * accs[T]['board_accuracy']:8.1f}" for T in Ts))
+        print("    cell   " + "".join(f"{100 * accs[T]['cell_accuracy']:8.1f}" for T in Ts), flush=True)
+        votes = {K: task.evaluate(model, split=split, limit=boards, T=T_vote, K=K) for K in Ks}
+        print(f"    K (T={T_vote})" + "".join(f"{K:>8}" for K in Ks))
+        print("    board  " + "".join(f"{100 * votes[K]['board_accuracy']:8.1f}" for K in Ks))
+        print("    cell   " + "".join(f"{100 * votes[K]['cell_accuracy']:8.1f}" for K in Ks), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hub", default=str(ROOT / "hub"), help="Hub-layout folder with the published weights")
+    parser.add_argument("--seeds", type=int, default=3, help="oscillator seeds per AKOrN object-discovery evaluation")
+    parser.add_argument("--boards", type=int, default=100, help="Sudoku boards per split")
+    parser.add_argument("--T", type=int, nargs="+", default=[4, 8, 16, 32, 64, 128], help="test-time steps")
+    parser.add_argument("--K", type=int, nargs="+", default=[1, 4, 16], help="energy-voting starts")
+    parser.add_argument("--T-vote", type=int, default=32, help="steps used with energy voting")
+    parser.add_argument("--skip", choices=["discovery", "sudoku"], action="append", default=[])
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    start = time.time()
+    with hub_endpoint(Path(args.hub)):
+        if "discovery" not in args.skip:
+            discovery(args.seeds)
+        if "sudoku" not in args.skip:
+            sudoku(args.boards, args.T, args.K, args.T_vote)
+    print(f"\n({time.time() - start:.0f} s, {torch.get_num_threads()} thread(s))")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Procedurally generated datasets (the official ones cannot be downloaded here)."""

@@ -1,0 +1,43 @@
+"""Hook implementations of the zoo-akorn plugin (data and "module:object" strings only; no torch)."""
+
+from zoo_core import hookimpl
+
+
+@hookimpl
+def zoo_core_requires():
+    """zoo-core versions this plugin supports."""
+    return ">=0.1,<0.2"
+
+
+@hookimpl
+def zoo_converters():
+    """Official AKOrN checkpoints (``{"epoch", "model_state_dict"}``, EMA or raw) -> Zoo state dicts."""
+    return {"akorn-official": "zoo_akorn.convert:from_official"}
+
+
+@hookimpl
+def zoo_tasks():
+    """Object discovery on regenerated tetrominoes-style scenes; Sudoku on generated puzzles."""
+    return {
+        "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
+        "sudoku/generated": "zoo_akorn.tasks.sudoku:SudokuGenerated",
+    }
+
+
+@hookimpl
+def zoo_metrics():
+    """Foreground ARI and mean best overlap (official object-discovery metrics)."""
+    return {"fg-ari": "zoo_akorn.metrics:FGARI", "mbo": "zoo_akorn.metrics:MBO"}
+
+
+@hookimpl
+def zoo_recipes():
+    """``zoo train`` recipes: SimCLR for object discovery (AKOrN and ItrSA), cross-entropy for Sudoku."""
+    return {"akorn-simclr": "zoo_akorn.recipes:object_discovery", "akorn-sudoku": "zoo_akorn.recipes:sudoku"}
+
+
+@hookimpl
+def zoo_figures():
+    """``zoo bench`` figures: cluster overlays on scenes; Sudoku board accuracy against T and K."""
+    return {"object-discovery/tetrominoes-style": "zoo_akorn.figures:cluster_overlays",
+            "sudoku/generated": "zoo_akorn.figures:sudoku_accuracy"}

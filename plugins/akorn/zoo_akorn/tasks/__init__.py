@@ -1,0 +1,1 @@
+"""Tasks of the AKOrN plugin: object discovery and Sudoku."""

@@ -1,0 +1,122 @@
+"""Object discovery: the official evaluation protocol (``eval_obj.py``) on regenerated scenes.
+
+Protocol, per image: feature map from ``model.features`` (AKOrN: last readout; ItrSA:
+final LayerNorm), L2-normalised over channels; optional up-tiling ("saccades", factor
+``r``: bicubic resize by ``psize - psize/r`` pixels, ``r^2`` shifted crops, feature maps
+interleaved); PCA to 128 components when there are more channels; agglomerative
+clustering with average linkage on Euclidean distances cut at ``K`` clusters; labels
+nearest-upsampled to the image size; FG-ARI (background and ignore excluded) and MBO.
+
+Example::
+
+    task = ObjectDiscoveryTetrominoes()
+    scores = task.evaluate(model, limit=32)      # {"fg_ari": ..., "mbo": ...}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.cluster.hierarchy import fcluster, linkage
+from torch import Tensor, nn
+
+from zoo_akorn.metrics import FGARI, MBO
+
+
+def uptiled_features(model: nn.Module, images: Tensor, *, r: int = 1, generator: torch.Generator | None = None) -> Tensor:
+    """Channel-normalised feature maps ``[B, C, r*h, r*w]`` with up-tiling factor ``r`` (official ``gen_saccade_imgs``)."""
+    psize = model.psize
+    stride = psize // r
+    H, W = images.shape[-2:]
+    if r > 1:
+        big = F.interpolate(images, (H + psize - stride, W + psize - stride), mode="bicubic")
+        crops = [big[:, :, h:h + H, w:w + W] for h in range(0, psize, stride) for w in range(0, psize, stride)]
+    else:
+        crops = [images]
+    feats = [F.normalize(model.features(c, generator=generator), dim=1) for c in crops]
+    n = int(round(len(feats) ** 0.5))
+    B, C, h, w = feats[0].shape
+    grid = torch.stack(feats, 0).view(n, n, B, C, h, w)           # [nh, nw, B, C, h, w]
+    return grid.permute(2, 3, 4, 0, 5, 1).reshape(B, C, h * n, w * n)
+
+
+def pca(x: Tensor, n_components: int = 128) -> Tensor:
+    """Per-image PCA of a feature map ``[B, C, H, W]`` (no-op when ``C <= n_components``)."""
+    B, C, H, W = x.shape
+    if n_components >= C:
+        return x
+    z = x.permute(0, 2, 3, 1).reshape(B, H * W, C)
+    z = z - z.mean(1, keepdim=True)
+    cov = z.transpose(1, 2) @ z / (H * W - 1)
+    _, vecs = torch.linalg.eigh(cov)
+    top = vecs.flip(-1)[:, :, :n_components]
+    return (z @ top).transpose(1, 2).reshape(B, n_components, H, W)
+
+
+def cluster(feature: Tensor, k: int) -> np.ndarray:
+    """Average-linkage agglomerative clustering of one map ``[C, h, w]`` into at most ``k`` labels (1..k)."""
+    C, h, w = feature.shape
+    pts = feature.reshape(C, -1).T.double().cpu().numpy()
+    return fcluster(linkage(pts, method="average", metric="euclidean"), t=k, criterion="maxclust").reshape(h, w)
+
+
+class ObjectDiscoveryTetrominoes:
+    """Object discovery on tetrominoes-style (regenerated) 32x32 scenes, K = 4 clusters."""
+
+    name = "object-discovery/tetrominoes-style"
+    n_clusters = 4
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self.seed = seed
+
+    def dataset(self, split: str):
+        """``train`` (60k scenes), ``val`` (1k) or ``test`` (320, the official test size); disjoint seeds."""
+        from zoo_akorn.data.tetrominoes import TetrominoesStyle
+
+        sizes = {"train": (60_000, 0), "val": (1_000, 1), "test": (320, 2)}
+        if split not in sizes:
+            raise ValueError(f"unknown split {split!r}; expected one of {sorted(sizes)}")
+        size, offset = sizes[split]
+        return TetrominoesStyle(size=size, seed=1000 * self.seed + offset)
+
+    @torch.no_grad()
+    def segment(self, model: nn.Module, images: Tensor, *, generator: torch.Generator | None = None,
+                saccade_r: int = 1, use_pca: bool = True) -> Tensor:
+        """Predicted segment labels ``[B, H, W]`` (1..K) of images ``[B, 3, H, W]``: features,
+        up-tiling, PCA, clustering, nearest upsampling (the official protocol)."""
+        dev = next(model.parameters()).device
+        feats = uptiled_features(model, images.to(dev), r=saccade_r,
+                                 generator=generator if dev.type == "cpu" else None).cpu()
+        if use_pca:
+            feats = pca(feats, 128)
+        H, W = images.shape[-2:]
+        preds = []
+        for f in feats:
+            lab = torch.from_numpy(cluster(f, self.n_clusters)).float()[None, None]
+            preds.append(F.interpolate(lab, size=(H, W), mode="nearest")[0, 0].long())
+        return torch.stack(preds)
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, *, limit: int | None = None, seed: int = 0, split: str = "test",
+                 batch_size: int = 64, saccade_r: int = 1, use_pca: bool = True) -> dict[str, float]:
+        """FG-ARI and MBO (in [0, 1]) of ``model`` on the first ``limit`` scenes of ``split``
+        (all 320 test scenes by default); the oscillators' random start is seeded by ``seed``."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be a positive number of scenes, got {limit}")
+        ds = self.dataset(split)
+        n = len(ds) if limit is None else min(limit, len(ds))
+        model.eval()
+        g = torch.Generator().manual_seed(seed)
+        fg, mbo = FGARI(), MBO()
+        for start in range(0, n, batch_size):
+            items = [ds[i] for i in range(start, min(n, start + batch_size))]
+            images = torch.stack([im for im, _ in items])
+            gt = torch.stack([m for _, m in items])
+            preds = self.segment(model, images, generator=g, saccade_r=saccade_r, use_pca=use_pca)
+            fg.update((gt > 0).long() * gt, preds)
+            mbo.update(gt, preds)
+        return {"fg_ari": round(fg.compute(), 6), "mbo": round(mbo.compute(), 6)}
+
+
+__all__ = ["ObjectDiscoveryTetrominoes", "uptiled_features", "pca", "cluster"]

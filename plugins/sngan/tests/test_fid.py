@@ -62,3 +62,27 @@ def test_digits_features_rank_real_above_noise():
     assert float(metric.compute()) > 5 * real_vs_real
     with pytest.raises(ValueError, match="at least 2"):
         FrechetDistance(net).compute()
+
+
+def test_inception_path_with_local_weights(tmp_path):
+    """Users with Inception-v3 weights plug them in; here random weights stand in for them."""
+    import pytest
+    from safetensors.torch import save_file
+    from torchvision.models import inception_v3
+
+    from zoo_sngan.fid import FrechetDistance, InceptionFeatures
+
+    with pytest.raises(FileNotFoundError, match="Inception-v3 weights not found"):
+        InceptionFeatures(str(tmp_path / "missing.safetensors"))
+    torch.manual_seed(0)
+    state = {k: v.contiguous() for k, v in inception_v3(weights=None, aux_logits=True,
+                                                         init_weights=True).state_dict().items()}
+    save_file(state, str(tmp_path / "inception.safetensors"))
+    features = InceptionFeatures(str(tmp_path / "inception.safetensors"))
+    x = torch.rand(3, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        out = features(x)
+    assert out.shape == (3, 2048) and torch.isfinite(out).all()
+    fid = FrechetDistance(features)
+    fid.update(x, real=True)
+    assert fid._stats[True][0] == 3  # features accumulate like any other extractor

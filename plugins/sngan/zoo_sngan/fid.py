@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["frechet_distance", "FrechetDistance", "DigitsFeatureNet", "train_digits_feature_net",
+__all__ = ["frechet_distance", "FrechetDistance", "InceptionFeatures", "DigitsFeatureNet",
+           "train_digits_feature_net",
            "digits_fid"]
 
 
@@ -99,6 +100,52 @@ class FrechetDistance(nn.Module):
         """The Frechet distance (float64 scalar tensor)."""
         return torch.tensor(frechet_distance(*self._moments(True), *self._moments(False)),
                             dtype=torch.float64)
+
+
+class InceptionFeatures(nn.Module):
+    """Pool features (2048-d) of torchvision's Inception-v3, for real FID/IS on natural images.
+
+    The project machines cannot download Inception weights, so the caller passes a local file:
+    a torchvision ``inception_v3`` state dict saved as safetensors (or a ``.pth`` read with
+    ``torch.load(weights_only=True)``). Images in [-1, 1] are resized to 299x299 bilinearly.
+    Note: the TF-Inception weights behind the published FID numbers differ slightly from
+    torchvision's, so values are comparable with each other, not with papers.
+
+    Example::
+
+        fid = FrechetDistance(InceptionFeatures("inception_v3.safetensors"))
+    """
+
+    num_features = 2048
+
+    def __init__(self, weights: str) -> None:
+        super().__init__()
+        from pathlib import Path
+
+        from torchvision.models import inception_v3
+
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"Inception-v3 weights not found at {path}; save torchvision's "
+                                    "inception_v3 state dict there (safetensors or .pth)")
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            state = load_file(str(path))
+        else:
+            state = torch.load(str(path), map_location="cpu", weights_only=True)
+        self.net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+        self.net.load_state_dict(state)
+        self.net.fc = nn.Identity()
+        self.net.eval()
+
+    def forward(self, images: Tensor) -> Tensor:
+        x = F.interpolate(images, size=(299, 299), mode="bilinear", align_corners=False)
+        x = (x + 1) / 2  # [-1, 1] -> [0, 1], then ImageNet normalisation
+        mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+        std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        out = self.net((x - mean) / std)
+        return out.logits if hasattr(out, "logits") else out
 
 
 class DigitsFeatureNet(nn.Module):

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml $(PLUGINS) examples/zoo-example-plugin/pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: pip takes these two from this machine's local wheel store
 	$(BIN)/python -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install -q -e '.[test]' $(foreach p,$(PLUGINS),-e $(dir $(p))) \
+	$(BIN)/python -m pip install -q -e '.[test]' $(foreach p,$(PLUGINS),-e '$(patsubst %/,%,$(dir $(p)))[test]') \
 		-e examples/zoo-example-plugin timm
 	touch $(STAMP)
 

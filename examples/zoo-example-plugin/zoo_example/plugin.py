@@ -20,7 +20,7 @@ def zoo_catalog():
         "task": "classification/digits",
         "train": {"recipe": "digits-classifier", "steps": 400, "batch_size": 256, "lr": 0.01},
         "provenance": {"license": "MIT", "paper": "none (example model)", "citation": CITATION,
-                       "data": "scikit-learn digits (8x8, 1,797 images)", "trained_by": "zoo example"},
+                       "data": "scikit-learn digits (8x8, 1,797 images)"},
     }
     return {
         "example-mlp-digits": {

@@ -12,6 +12,8 @@ Example::
 
 from __future__ import annotations
 
+import re
+
 import datetime as _dt
 import html
 import json
@@ -50,10 +52,22 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+SUMMARY_METRICS = 4
+
+
 def _quality(row: dict) -> str:
-    """``metric: published → measured`` for every metric either side has."""
+    """``metric: published → measured`` for the headline metrics (the task section has them all).
+
+    Headline: metrics whose name does not end in ``_stepN`` (per-step curves stay in the task
+    section), at most ``SUMMARY_METRICS`` of them.
+    """
     keys = list(row["published"]) + [k for k in row["metrics"] if k not in row["published"]]
-    return "; ".join(f"{k}: {_num(row['published'].get(k))} → {_num(row['metrics'].get(k))}" for k in keys)
+    head = [k for k in keys if not re.search(r"_step\d+$", k)] or keys
+    shown = head[:SUMMARY_METRICS]
+    text = "; ".join(f"{k}: {_num(row['published'].get(k))} → {_num(row['metrics'].get(k))}" for k in shown)
+    if len(keys) > len(shown):
+        text += f" (+{len(keys) - len(shown)} more in the task section)"
+    return text
 
 
 def _status(row: dict) -> str:

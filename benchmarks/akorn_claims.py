@@ -23,38 +23,16 @@ minutes on a CPU (see their model cards), so these are not the paper's numbers.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+from zoo_core.hubserver import local_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 DISCOVERY = ("akorn-attn-tetrominoes", "akorn-conv-tetrominoes", "itrsa-tetrominoes")
 SUDOKU = "akorn-sudoku-ch128"
-
-
-@contextlib.contextmanager
-def hub_endpoint(folder: Path):
-    """Serve ``folder`` on loopback with a fresh cache, unless HF_ENDPOINT is set already."""
-    if os.environ.get("HF_ENDPOINT"):
-        yield os.environ["HF_ENDPOINT"]
-        return
-    from zoo_core.hubserver import serve_in_thread
-
-    saved = {k: os.environ.get(k) for k in ("HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE")}
-    with tempfile.TemporaryDirectory(prefix="akorn-claims-cache-") as cache, serve_in_thread(folder) as server:
-        os.environ.update(HF_ENDPOINT=server.url, HF_HUB_CACHE=cache)
-        os.environ.pop("HF_HUB_OFFLINE", None)
-        try:
-            yield server.url
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def mean_std(values: list[float]) -> str:
@@ -120,7 +98,7 @@ def main() -> None:
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     start = time.time()
-    with hub_endpoint(Path(args.hub)):
+    with local_hub(Path(args.hub)):
         if "discovery" not in args.skip:
             discovery(args.seeds)
         if "sudoku" not in args.skip:

@@ -23,37 +23,15 @@ small and trained briefly (see their model cards), so these are not the paper's 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import inspect
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from zoo_core.hubserver import local_hub
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("msp-digits", "neuralm-digits", "msp-digits-accl")
-
-
-@contextlib.contextmanager
-def hub_endpoint(folder: Path):
-    """Serve ``folder`` on loopback with a fresh cache, unless HF_ENDPOINT is set already."""
-    if os.environ.get("HF_ENDPOINT"):
-        yield os.environ["HF_ENDPOINT"]
-        return
-    from zoo_core.hubserver import serve_in_thread
-
-    saved = {k: os.environ.get(k) for k in ("HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE")}
-    with tempfile.TemporaryDirectory(prefix="msp-claims-cache-") as cache, serve_in_thread(folder) as server:
-        os.environ.update(HF_ENDPOINT=server.url, HF_HUB_CACHE=cache)
-        os.environ.pop("HF_HUB_OFFLINE", None)
-        try:
-            yield server.url
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
 
 def steps(result: dict, prefix: str) -> list[float]:
@@ -98,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="test sequences per metric (default: the task's, as in the registry results)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    with hub_endpoint(Path(args.hub)) as url:
+    with local_hub(Path(args.hub)) as url:
         return report(args, url)
 
 

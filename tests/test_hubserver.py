@@ -104,3 +104,21 @@ def test_binds_loopback_by_default(tmp_path):
 def test_not_a_folder(tmp_path):
     with pytest.raises(NotADirectoryError, match="Hub-layout folder"):
         HubServer(tmp_path / "missing")
+
+
+def test_local_hub_sets_and_restores_environment(tmp_path, monkeypatch):
+    import os
+
+    from zoo_core.hubserver import local_hub
+
+    repo = tmp_path / "hub" / "org" / "model"
+    repo.mkdir(parents=True)
+    (repo / "config.json").write_text("{}")
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", "/somewhere/else")
+    with local_hub(tmp_path / "hub") as url:
+        assert os.environ["HF_ENDPOINT"] == url and os.environ["HF_HUB_CACHE"] != "/somewhere/else"
+        path = huggingface_hub.hf_hub_download("org/model", "config.json", endpoint=url,
+                                               cache_dir=os.environ["HF_HUB_CACHE"])
+        assert open(path).read() == "{}"
+    assert "HF_ENDPOINT" not in os.environ and os.environ["HF_HUB_CACHE"] == "/somewhere/else"

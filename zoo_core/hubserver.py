@@ -274,6 +274,37 @@ def serve_in_thread(root: str | Path, *, host: str = "127.0.0.1", port: int = 0,
         thread.join(timeout=5)
 
 
+@contextlib.contextmanager
+def local_hub(root: str | Path) -> Iterator[str]:
+    """Serve ``root`` on loopback with an empty Hub cache and point HF_ENDPOINT at it.
+
+    Scripts use it to load weights through the real download path. If HF_ENDPOINT is already
+    set, that endpoint is used as it is. The environment is restored afterwards.
+
+    Example::
+
+        with local_hub("hub"):
+            model = zoo.load("msp-digits", pretrained=True)
+    """
+    if os.environ.get("HF_ENDPOINT"):
+        yield os.environ["HF_ENDPOINT"]
+        return
+    import tempfile
+
+    saved = {k: os.environ.get(k) for k in ("HF_ENDPOINT", "HF_HUB_CACHE", "HF_HUB_OFFLINE")}
+    with tempfile.TemporaryDirectory(prefix="zoo-hub-cache-") as cache, serve_in_thread(root) as server:
+        os.environ.update(HF_ENDPOINT=server.url, HF_HUB_CACHE=cache)
+        os.environ.pop("HF_HUB_OFFLINE", None)
+        try:
+            yield server.url
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8765, verbose: bool = True) -> None:
     """Serve ``root`` until interrupted (what ``zoo hub serve`` runs)."""
     server = HubServer(root, host=host, port=port, verbose=verbose)
@@ -292,4 +323,4 @@ def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8765, verbos
         server.server_close()
 
 
-__all__ = ["HubServer", "HubFolder", "HubRequestHandler", "serve", "serve_in_thread"]
+__all__ = ["HubServer", "HubFolder", "HubRequestHandler", "serve", "serve_in_thread", "local_hub"]

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 from torch import nn
 
 from zoo_core import __version__ as CORE_VERSION
@@ -32,15 +34,12 @@ def components_of(model: nn.Module) -> dict[str, str]:
 
 
 def component_module(model: nn.Module, component: str) -> nn.Module | None:
-    path = components_of(model)[component]
+    path = getattr(model, "zoo_components", {"model": ""})[component]
     return model.get_submodule(path) if path else model
 
 
 def read_safetensors(path: str | Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
     """Load a safetensors file, turning a corrupt or foreign file into a CheckpointError."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     try:
         return load_file(str(path), device=str(device))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:

@@ -20,6 +20,7 @@ def zoo_tasks():
     """Object discovery on regenerated tetrominoes-style scenes; Sudoku on generated puzzles."""
     return {
         "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
+        "object-discovery/dsprites-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryDSprites",
         "sudoku/generated": "zoo_akorn.tasks.sudoku:SudokuGenerated",
     }
 

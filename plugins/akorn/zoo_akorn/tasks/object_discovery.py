@@ -119,4 +119,22 @@ class ObjectDiscoveryTetrominoes:
         return {"fg_ari": round(fg.compute(), 6), "mbo": round(mbo.compute(), 6)}
 
 
-__all__ = ["ObjectDiscoveryTetrominoes", "uptiled_features", "pca", "cluster"]
+class ObjectDiscoveryDSprites(ObjectDiscoveryTetrominoes):
+    """Object discovery on dsprites-style (regenerated) 64x64 scenes, K = 5 clusters
+    (up to 4 sprites and the background)."""
+
+    name = "object-discovery/dsprites-style"
+    n_clusters = 5
+
+    def dataset(self, split: str):
+        """``train`` (60k scenes), ``val`` (1k) or ``test`` (320); disjoint seeds."""
+        from zoo_akorn.data.dsprites import DSpritesStyle
+
+        sizes = {"train": (60_000, 0), "val": (1_000, 1), "test": (320, 2)}
+        if split not in sizes:
+            raise ValueError(f"unknown split {split!r}; expected one of {sorted(sizes)}")
+        size, offset = sizes[split]
+        return DSpritesStyle(size=size, seed=1000 * self.seed + offset)
+
+
+__all__ = ["ObjectDiscoveryTetrominoes", "ObjectDiscoveryDSprites", "uptiled_features", "pca", "cluster"]

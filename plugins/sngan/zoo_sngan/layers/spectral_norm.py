@@ -95,15 +95,25 @@ def spectral_normalize(weight_mat: Tensor, u: Tensor, *, eps: float = 1e-12,
 class SpectralNormMixin:
     """Adds spectral normalization of ``self.weight`` to a ``torch.nn`` layer.
 
-    Subclasses call :meth:`_init_spectral_norm` at the end of ``__init__`` and use
-    :meth:`normalized_weight` in ``forward``. Buffers: ``u`` (both semantics), ``v``
-    (``"torch"`` only).
+    Put it first in the bases (``class SNLinear(SpectralNormMixin, nn.Linear)``): its
+    constructor takes the layer's arguments plus keyword-only ``semantics``,
+    ``n_power_iterations`` and ``sn_eps``; subclasses use :meth:`normalized_weight` in
+    ``forward``. Buffers: ``u`` (both semantics), ``v`` (``"torch"`` only).
     """
 
     weight: Tensor
     semantics: Semantics
     n_power_iterations: int
     sn_eps: float
+
+    def __init__(self, *args, semantics: Semantics = "chainer", n_power_iterations: int = 1,
+                 sn_eps: float = 1e-12, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_spectral_norm(semantics=semantics, n_power_iterations=n_power_iterations,
+                                 eps=sn_eps)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, {self._sn_extra_repr()}"
 
     def _init_spectral_norm(self, *, semantics: Semantics, n_power_iterations: int,
                             eps: float) -> None:
@@ -187,17 +197,8 @@ class SNConv2d(SpectralNormMixin, nn.Conv2d):
     ``"torch"`` or ``"none"``), ``n_power_iterations`` (1) and ``sn_eps`` (1e-12).
     """
 
-    def __init__(self, *args, semantics: Semantics = "chainer", n_power_iterations: int = 1,
-                 sn_eps: float = 1e-12, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_spectral_norm(semantics=semantics, n_power_iterations=n_power_iterations,
-                                 eps=sn_eps)
-
     def forward(self, x: Tensor) -> Tensor:
         return self._conv_forward(x, self.normalized_weight(), self.bias)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, {self._sn_extra_repr()}"
 
 
 class SNLinear(SpectralNormMixin, nn.Linear):
@@ -207,17 +208,8 @@ class SNLinear(SpectralNormMixin, nn.Linear):
     and ``sn_eps`` as in :class:`SNConv2d`.
     """
 
-    def __init__(self, *args, semantics: Semantics = "chainer", n_power_iterations: int = 1,
-                 sn_eps: float = 1e-12, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_spectral_norm(semantics=semantics, n_power_iterations=n_power_iterations,
-                                 eps=sn_eps)
-
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.normalized_weight(), self.bias)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, {self._sn_extra_repr()}"
 
 
 class SNEmbedding(SpectralNormMixin, nn.Embedding):
@@ -228,15 +220,6 @@ class SNEmbedding(SpectralNormMixin, nn.Embedding):
     ``n_power_iterations`` and ``sn_eps`` as in :class:`SNConv2d`.
     """
 
-    def __init__(self, *args, semantics: Semantics = "chainer", n_power_iterations: int = 1,
-                 sn_eps: float = 1e-12, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_spectral_norm(semantics=semantics, n_power_iterations=n_power_iterations,
-                                 eps=sn_eps)
-
     def forward(self, y: Tensor) -> Tensor:
         return F.embedding(y, self.normalized_weight(), self.padding_idx, self.max_norm,
                            self.norm_type, self.scale_grad_by_freq, self.sparse)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, {self._sn_extra_repr()}"

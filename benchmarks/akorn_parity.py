@@ -9,7 +9,7 @@ For each configuration: build the official model (seeded), convert its state dic
 ``zoo_akorn.convert.convert_state_dict``, load it strictly into ours, run both in eval mode
 under ``no_grad`` from the same RNG state (so both draw the same initial oscillators), and
 print the largest absolute output difference and the forward-time ratio official / ours
-(medians of interleaved timed calls in the same process, 2 threads; the ratio of the
+(medians of interleaved timed calls in the same process, ``--threads`` threads, default 1; the ratio of the
 fastest calls is printed too, as a check on a machine shared with other jobs).
 
 The official code needs ``einops`` (and ``sympy``, a torch dependency). Its Sudoku model
@@ -167,9 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", nargs="*", default=None, help="configuration names to run (default: all)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--train", action="store_true", help="also time a training step (forward + backward)")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1; with 2 threads on a 2-core machine any other job makes the timings noise)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     import_official(args.official)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.reps} timed calls each")
     print(f"{'config':40s} {'max|diff|':>10s} {'max|out|':>9s} {'official ms':>12s} {'zoo ms':>9s} {'speedup':>8s}"
           f" {'(min)':>7s}")
     for name in args.only or CONFIGS:

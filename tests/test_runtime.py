@@ -84,6 +84,11 @@ def trainable(site, only_plugins, tmp_path):
         other-tiny-test:
           plugin: zoo-reg
           builder: zoo_test_models:Tiny
+
+        unevaluable-tiny-test:
+          plugin: zoo-reg
+          builder: zoo_test_models:Tiny
+          task: test/official-dataset
         """))
     site("zoo-reg", RECIPE_PLUGIN.replace("{ENTRIES}", "{}"))
     only_plugins("zoo-reg", registry_yaml=registry)
@@ -152,6 +157,17 @@ def test_resume_without_checkpoint_fails(trainable, tmp_path):
 def test_no_recipe_explained(trainable, tmp_path):
     with pytest.raises(ZooError, match="no training recipe"):
         zoo_train("other-tiny-test", tmp_path / "x")
+
+
+def test_eval_explains_missing_task_before_loading(trainable):
+    from zoo_core.eval import evaluate
+
+    with pytest.raises(ZooError, match="names no task"):
+        evaluate("other-tiny-test")
+    # no weights are published for it: the task is checked first, so this is the error
+    with pytest.raises(ZooError, match=r"task 'test/official-dataset', which no installed plugin implements.*"
+                                       r"known: test/regression.*zoo list --task test"):
+        evaluate("unevaluable-tiny-test")
 
 
 def test_eval_write_updates_card_and_registry(trainable, tmp_path, capsys):

@@ -19,11 +19,18 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
     import zoo
 
     entry = zoo.registry().resolve(name)
-    model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(name, pretrained=True)
-    model.eval()
     if not entry.task:
         raise zoo.ZooError(f"{name!r} names no task, so there is nothing to evaluate it with")
-    task = zoo.resolve_ref("zoo_tasks", entry.task)()
+    try:  # before any download: a task nobody implements fails fast
+        task_cls = zoo.resolve_ref("zoo_tasks", entry.task)
+    except zoo.UnknownModelError as e:
+        family = entry.task.split("/")[0]
+        raise zoo.ZooError(f"{name!r} is evaluated on task {entry.task!r}, which no installed plugin implements "
+                           f"({e}). Its dataset may be one that cannot be obtained or regenerated here; see "
+                           f"`zoo list --task {family}` for models whose tasks run.") from None
+    model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(name, pretrained=True)
+    model.eval()
+    task = task_cls()
     settings = dict(entry.eval)
     if limit is not None:
         settings["limit"] = limit

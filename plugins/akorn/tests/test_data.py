@@ -43,6 +43,19 @@ def test_sudoku_grids_and_unique_puzzles():
         SudokuPuzzles(givens=10)
 
 
+def test_sudoku_givens_range_spreads_targets():
+    """The RRN-like hard split draws each puzzle's givens from a range; every puzzle stays unique."""
+    ds = SudokuPuzzles(size=12, seed=3, givens=(20, 34))
+    counts = []
+    for i in range(len(ds)):
+        digits = (ds[i][0].argmax(-1) + 1) * ds[i][0].sum(-1).long()
+        counts.append(int((digits > 0).sum()))
+        assert count_solutions(digits.numpy()) == 1
+    assert min(counts) >= 20 and len(set(counts)) > 3, counts
+    with pytest.raises(ValueError, match="range"):
+        SudokuPuzzles(givens=(30, 20))
+
+
 def test_count_solutions_detects_ambiguity():
     grid = full_grid(np.random.default_rng(1))
     assert count_solutions(grid) == 1

@@ -1,8 +1,9 @@
 """Sudoku puzzles with unique solutions, generated procedurally ("sudoku (generated)").
 
 Stands in for SAT-Net's boards (about 36 given cells; in-distribution) and the harder
-RRN boards (as few givens as uniqueness allows; out-of-distribution), which cannot be
-downloaded here. A full grid comes from a randomly relabelled and permuted base pattern;
+RRN boards (17 to 34 givens, evenly spread; out-of-distribution), which cannot be
+downloaded here. ``givens`` is one number or an inclusive range ``(lo, hi)`` from which
+each puzzle draws its own target. A full grid comes from a randomly relabelled and permuted base pattern;
 givens are removed in random order while the solution stays unique (checked with a
 bitmask backtracking solver that stops at two solutions).
 
@@ -103,9 +104,10 @@ def to_onehot(grid: np.ndarray) -> torch.Tensor:
 class SudokuPuzzles(Dataset):
     """``size`` deterministic puzzles (puzzle ``i`` depends only on ``(seed, i)``)."""
 
-    def __init__(self, *, size: int = 1000, seed: int = 0, givens: int = 36) -> None:
-        if not 17 <= givens <= 81:
-            raise ValueError(f"givens={givens} must be between 17 and 81")
+    def __init__(self, *, size: int = 1000, seed: int = 0, givens: int | tuple[int, int] = 36) -> None:
+        lo, hi = (givens, givens) if isinstance(givens, int) else givens
+        if not 17 <= lo <= hi <= 81:
+            raise ValueError(f"givens={givens!r} must be a number or a range (lo, hi) with 17 <= lo <= hi <= 81")
         self.size, self.seed, self.givens = size, seed, givens
 
     def __len__(self) -> int:
@@ -114,7 +116,9 @@ class SudokuPuzzles(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         if not 0 <= i < self.size:
             raise IndexError(f"puzzle index {i} out of range [0, {self.size})")
-        puzzle, solution = make_puzzle(np.random.default_rng([self.seed, i]), givens=self.givens)
+        rng = np.random.default_rng([self.seed, i])
+        givens = self.givens if isinstance(self.givens, int) else int(rng.integers(self.givens[0], self.givens[1] + 1))
+        puzzle, solution = make_puzzle(rng, givens=givens)
         return to_onehot(puzzle), to_onehot(solution)
 
     def tensors(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -127,7 +131,7 @@ class SudokuPuzzles(Dataset):
 
 
 @functools.lru_cache(maxsize=16)
-def _stacked(size: int, seed: int, givens: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _stacked(size: int, seed: int, givens: int | tuple[int, int], n: int) -> tuple[torch.Tensor, torch.Tensor]:
     ds = SudokuPuzzles(size=size, seed=seed, givens=givens)
     items = [ds[i] for i in range(n)]
     return torch.stack([b for b, _ in items]), torch.stack([s for _, s in items])

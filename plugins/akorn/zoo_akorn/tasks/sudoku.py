@@ -23,7 +23,7 @@ def board_accuracy(logits: Tensor, board: Tensor, solution: Tensor) -> Tensor:
 
 
 class SudokuGenerated:
-    """Generated puzzles: ``train`` / ``test`` (36 givens, SAT-Net-like) and ``hard`` (as few as unique allows)."""
+    """Generated puzzles: ``train`` / ``test`` (36 givens, SAT-Net-like) and ``hard`` (17-34 givens, RRN-like)."""
 
     name = "sudoku/generated"
 
@@ -31,10 +31,11 @@ class SudokuGenerated:
         self.seed = seed
 
     def dataset(self, split: str):
-        """``train`` (9000 puzzles), ``test`` (1000) or ``hard`` (1000, fewest givens); disjoint seeds."""
+        """``train`` (9000 puzzles), ``test`` (1000) or ``hard`` (1000, 17 to 34 givens evenly, as in the
+        RRN test set; a puzzle whose removals stop early at uniqueness keeps more); disjoint seeds."""
         from zoo_akorn.data.sudoku import SudokuPuzzles
 
-        splits = {"train": (9000, 0, 36), "test": (1000, 1, 36), "hard": (1000, 2, 17)}
+        splits = {"train": (9000, 0, 36), "test": (1000, 1, 36), "hard": (1000, 2, (17, 34))}
         if split not in splits:
             raise ValueError(f"unknown split {split!r}; expected one of {sorted(splits)}")
         size, offset, givens = splits[split]

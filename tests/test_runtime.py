@@ -125,6 +125,12 @@ def test_same_seed_same_weights_and_resume_equals_straight(trainable, tmp_path):
     wa, wb = weights(a), weights(tmp_path / "b")
     for k in wa:
         assert torch.equal(wa[k], wb[k]), k
+    # the card and the log account for both invocations
+    card = (tmp_path / "b" / "README.md").read_text()
+    assert "8 steps, global batch 16" in card and "resumed 1 time(s): steps 1-4 in 1 process(es)" in card
+    assert "steps 5-8 in 1 process(es)" in card and "resumed" not in (a / "README.md").read_text()
+    times = [json.loads(line)["time_s"] for line in (tmp_path / "b" / "train_log.jsonl").read_text().splitlines()]
+    assert len(times) == 8 and times == sorted(times)
     e = zoo_train("reg-tiny-test", tmp_path / "e", steps=8, ema=0.9)  # EMA weights differ, also resumable
     zoo_train("reg-tiny-test", tmp_path / "f", steps=4, ema=0.9)
     zoo_train("reg-tiny-test", tmp_path / "f", steps=8, ema=0.9, resume=True)

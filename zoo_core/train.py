@@ -170,7 +170,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
 
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema), use_buffers=True)
     batches = _Batches(recipe.dataset(seed), recipe.batch_size, seed, rank, world, recipe.collate)
-    start, draws = 0, 0
+    start, draws, history = 0, 0, []
     if resume and ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
@@ -181,6 +181,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         if ema is not None:
             ema.load_state_dict(state["ema"])
         start, draws = state["step"], state["draws"]
+        history = list(state.get("history", []))  # earlier invocations: steps, processes, seconds
         torch.set_rng_state(state["rng"])
     elif resume:
         raise ZooError(f"--resume: no checkpoint at {ckpt_path}; start without --resume")
@@ -192,7 +193,12 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, initial=start, desc=f"train {name}", unit="step", disable=None)
-    t0 = time.time()
+    t0, earlier = time.time(), sum(h["seconds"] for h in history)  # log times include earlier invocations
+
+    def segment(end: int) -> list[dict]:
+        """The run's history including this invocation up to step ``end``."""
+        return history + [{"start": start, "end": end, "world": world, "seconds": time.time() - t0}]
+
     step = start
     for step in range(start, total):
         logs: dict[str, float] = {}
@@ -213,15 +219,15 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         if ema is not None:
             ema.update_parameters(model)
         if log is not None:
-            log.write(json.dumps({"step": step + 1, **logs, "time_s": round(time.time() - t0, 3)}) + "\n")
+            log.write(json.dumps({"step": step + 1, **logs, "time_s": round(earlier + time.time() - t0, 3)}) + "\n")
         if bar is not None:
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in list(logs.items())[:3]})
         if save_every and (step + 1) % save_every == 0 and step + 1 < total:
-            _checkpoint(ckpt_path, model, optims, scheds, ema, step + 1, draws, rank)
+            _checkpoint(ckpt_path, model, optims, scheds, ema, step + 1, draws, rank, segment(step + 1))
     if bar is not None:
         bar.close()
-    _checkpoint(ckpt_path, model, optims, scheds, ema, total, draws, rank)
+    _checkpoint(ckpt_path, model, optims, scheds, ema, total, draws, rank, segment(total))
     if log is not None:
         log.close()
     if rank == 0:
@@ -229,21 +235,22 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         final.__dict__.update(zoo_name=model.zoo_name, config=model.config, builder=model.builder,
                               zoo_plugin=model.zoo_plugin)
         final.eval()
-        card = model_card(entry, recipe, steps=total, seed=seed, world=world,
-                          seconds=time.time() - t0, log_path=out / "train_log.jsonl")
+        card = model_card(entry, recipe, steps=total, seed=seed, history=segment(total),
+                          log_path=out / "train_log.jsonl")
         final.save_pretrained(out, card=card)
     if world > 1:
         torch.distributed.barrier()
     return out
 
 
-def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, rank: int) -> None:
+def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, rank: int,
+                history: list[dict]) -> None:
     if rank != 0:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"model": model.state_dict(), "optimizers": {k: o.state_dict() for k, o in optims.items()},
              "schedulers": {k: s.state_dict() for k, s in scheds.items()},
-             "step": step, "draws": draws, "rng": torch.get_rng_state()}
+             "step": step, "draws": draws, "rng": torch.get_rng_state(), "history": history}
     if ema is not None:
         state["ema"] = ema.state_dict()
     tmp = path.with_suffix(".tmp")
@@ -251,9 +258,22 @@ def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, r
     os.replace(tmp, path)
 
 
-def model_card(entry, recipe: Recipe, *, steps: int, seed: int, world: int, seconds: float,
+def describe_history(history: list[dict]) -> str:
+    """``"1 process(es), 12.5 min"``, or per invocation when a run was resumed."""
+    minutes = sum(h["seconds"] for h in history) / 60
+    if len(history) == 1:
+        return f"{history[0]['world']} process(es), {minutes:.1f} min"
+    parts = [f"steps {h['start'] + 1}-{h['end']} in {h['world']} process(es), {h['seconds'] / 60:.1f} min"
+             for h in history]
+    return f"{minutes:.1f} min in all, resumed {len(history) - 1} time(s): " + "; ".join(parts)
+
+
+def model_card(entry, recipe: Recipe, *, steps: int, seed: int, history: list[dict],
                log_path: Path | None = None, results: dict | None = None) -> str:
-    """The Hub model card: front matter (license, datasets, tags, model-index) and an honest body."""
+    """The Hub model card: front matter (license, datasets, tags, model-index) and an honest body.
+
+    ``history`` lists the invocations that trained it: ``{"start", "end", "world", "seconds"}``.
+    """
     from zoo_core.interfaces import ModelCard
 
     prov = dict(entry.provenance)
@@ -265,8 +285,8 @@ def model_card(entry, recipe: Recipe, *, steps: int, seed: int, world: int, seco
         "## Training",
         "",
         f"Trained by this project with `zoo train {entry.name} --seed {seed}` "
-        f"({steps} steps, global batch {recipe.batch_size}, {world} process(es), "
-        f"{seconds / 60:.1f} min on {'CUDA' if torch.cuda.is_available() else 'CPU'}"
+        f"({steps} steps, global batch {recipe.batch_size}, {describe_history(history)} "
+        f"on {'CUDA' if torch.cuda.is_available() else 'CPU'}"
         f"{', EMA decay ' + str(recipe.ema) if recipe.ema else ''}).",
         "",
         f"Data: {recipe.data or prov.get('data', 'see the recipe')}.",

@@ -71,6 +71,17 @@ def test_sudoku_recipe_loss_and_clipping():
     assert norm <= 0.5 + 1e-4
 
 
+def test_sudoku_recipe_givens_mix():
+    """``givens=[lo, hi]``: the train split's grids with each puzzle's givens drawn from the range."""
+    recipe = sudoku(config={}, steps=1, batch_size=2, train_size=6, givens=[50, 60])
+    boards, solutions = recipe.dataset(0)[:]
+    counts = boards.sum((1, 2, 3))
+    assert ((counts >= 50) & (counts <= 60)).all() and len(set(counts.tolist())) > 1
+    plain_boards, plain_solutions = sudoku(config={}, steps=1, batch_size=2, train_size=6).dataset(0)[:]
+    assert torch.equal(solutions, plain_solutions) and (plain_boards.sum((1, 2, 3)) == 36).all()
+    assert "50-60 givens, drawn per puzzle" in recipe.data
+
+
 def test_recipes_resolve_through_the_catalog():
     from zoo_core.train import recipe_for
 

@@ -69,7 +69,7 @@ def sudoku_accuracy(model, task, out_dir: Path, *, name: str, boards: int = 50, 
         ax.set_xlabel("test-time steps T")
         ax.set_ylabel("board accuracy")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_title({"test": "in-distribution (36 givens)", "hard": "hard / OOD (fewest givens)"}[split], fontsize=9)
+        ax.set_title({"test": "in-distribution (36 givens)", "hard": "hard / OOD (17-34 givens)"}[split], fontsize=9)
         ax.legend(fontsize=8)
     fig.suptitle(f"{name}: Sudoku board accuracy vs T and energy-voting starts K ({boards} boards)", fontsize=10)
     path = Path(out_dir) / "sudoku_accuracy.png"

@@ -116,9 +116,10 @@ class SudokuPuzzles(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         if not 0 <= i < self.size:
             raise IndexError(f"puzzle index {i} out of range [0, {self.size})")
-        rng = np.random.default_rng([self.seed, i])
-        givens = self.givens if isinstance(self.givens, int) else int(rng.integers(self.givens[0], self.givens[1] + 1))
-        puzzle, solution = make_puzzle(rng, givens=givens)
+        givens = self.givens
+        if not isinstance(givens, int):  # its own stream: the grid does not depend on the range
+            givens = int(np.random.default_rng([self.seed, i, 1]).integers(givens[0], givens[1] + 1))
+        puzzle, solution = make_puzzle(np.random.default_rng([self.seed, i]), givens=givens)
         return to_onehot(puzzle), to_onehot(solution)
 
     def tensors(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -37,8 +37,10 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
     return task.evaluate(model, seed=seed, **settings)
 
 
-def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, task: str | None) -> None:
-    """Put ``results`` into a model card's front matter (model-index) and Results section."""
+def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, task: str | None,
+                       settings: dict[str, Any] | None = None) -> None:
+    """Put ``results`` into a model card's front matter (model-index) and Results section
+    (which also names the task and the catalog's ``eval`` settings they were measured with)."""
     text = card_path.read_text(encoding="utf-8") if card_path.is_file() else f"---\n---\n# {name}\n"
     match = re.match(r"^---\n(.*?)\n?---\n", text, re.S)
     front = (yaml.safe_load(match.group(1)) if match else None) or {}
@@ -47,7 +49,10 @@ def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, t
         "task": {"type": task or "other"},
         "metrics": [{"type": k, "value": v} for k, v in results.items()]}]}]
     table = "\n".join(f"- {k}: {v}" for k, v in results.items())
-    section = f"## Results\n\nWritten by `zoo eval {name} --write`:\n\n{table}\n"
+    how = f" on task `{task}`" if task else ""
+    if settings:
+        how += " with " + ", ".join(f"{k}={v}" for k, v in settings.items())
+    section = f"## Results\n\nWritten by `zoo eval {name} --write`{how}:\n\n{table}\n"
     if re.search(r"^## Results\n", body, re.M):
         body = re.sub(r"^## Results\n.*?(?=^## |\Z)", section + "\n", body, flags=re.S | re.M)
     else:
@@ -66,7 +71,8 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
     entry = zoo.entry(name)
     changed = []
     if weights:
-        write_card_results(Path(weights) / "README.md", results, name=entry.name, task=entry.task)
+        write_card_results(Path(weights) / "README.md", results, name=entry.name, task=entry.task,
+                           settings=dict(entry.eval))
         changed.append(str(Path(weights) / "README.md"))
     path = Path(registry_path) if registry_path else default_registry_path()
     if path and entry.source == str(path):

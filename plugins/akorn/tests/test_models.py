@@ -97,6 +97,13 @@ def test_sudoku_keeps_given_cells_and_votes():
     assert res["energies"][0].shape == (4, 3) and torch.equal(res["energies"][0][0], torch.zeros(3))
     logits = model.solve(board, T=3, K=3, generator=torch.Generator().manual_seed(0))
     assert logits.shape == (3, 9, 9, 9) and torch.isfinite(logits).all()
+    best, runs = model.solve(board, T=3, K=3, generator=torch.Generator().manual_seed(0), return_all=True)
+    assert torch.equal(best, logits) and runs.shape == (3, 3, 9, 9, 9)
+    # the kept run is the one with the lowest final energy (replayed from the same generator)
+    g = torch.Generator().manual_seed(0)
+    finals = torch.stack([model.run(board, T=3, generator=g)["energies"][-1][-1] for _ in range(3)])
+    for b, k in enumerate(finals.argmin(0).tolist()):
+        assert torch.equal(best[b], runs[k, b])
     with pytest.raises(ValueError, match="energy"):
         model.solve(board, energy="mean")
 

@@ -59,7 +59,9 @@ def test_sudoku_task_on_tiny_model():
 
     model = SudokuAKOrN(n=4, ch=16, T=1, heads=2)
     out = SudokuGenerated().evaluate(model, limit=2, T=2, K=2)
-    assert set(out) == {"board_accuracy", "cell_accuracy"} and all(0 <= v <= 1 for v in out.values())
+    assert set(out) == {"board_accuracy", "cell_accuracy", "board_accuracy_any_of_k"}
+    assert all(0 <= v <= 1 for v in out.values()) and out["board_accuracy_any_of_k"] >= out["board_accuracy"]
+    assert set(SudokuGenerated().evaluate(model, limit=2, T=2)) == {"board_accuracy", "cell_accuracy"}
     assert out == SudokuGenerated().evaluate(model, limit=2, T=2, K=2)  # seeded: reproducible
     board, solution = SudokuGenerated().dataset("test")[0]
     assert board_accuracy(solution[None] * 5, board[None], solution[None]).item()

@@ -135,18 +135,22 @@ class SudokuAKOrN(Model):
 
     @torch.no_grad()
     def solve(self, board: Tensor, *, T: int | None = None, K: int = 1, energy: str = "last",
-              generator: torch.Generator | None = None) -> Tensor:
+              generator: torch.Generator | None = None, return_all: bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """Energy-based voting (official ``eval_sudoku.py``): run ``K`` random initial states per
         board and keep the logits of the run with the lowest energy of the last block
         (``energy="last"``: final step; ``"sum"``: summed over steps).
 
-        Returns logits ``[B, 9, 9, 9]``.
+        Returns logits ``[B, 9, 9, 9]``; with ``return_all=True`` also every run's logits
+        ``[K, B, 9, 9, 9]`` (to see how often any start solves a board, i.e. how well the
+        energy picks).
         """
         if energy not in ("last", "sum"):
             raise ValueError(f"SudokuAKOrN.solve: energy must be 'last' or 'sum', got {energy!r}")
-        best_logits, best_e = None, None
+        best_logits, best_e, runs = None, None, []
         for _ in range(K):
             res = self.run(board, T=T, generator=generator)
+            if return_all:
+                runs.append(res["logits"])
             es = res["energies"][-1]
             e = es[-1] if energy == "last" else es.sum(0)
             if best_e is None:
@@ -155,7 +159,7 @@ class SudokuAKOrN(Model):
                 better = e < best_e
                 best_logits = torch.where(better[:, None, None, None], res["logits"], best_logits)
                 best_e = torch.where(better, e, best_e)
-        return best_logits
+        return (best_logits, torch.stack(runs)) if return_all else best_logits
 
 
 __all__ = ["SudokuAKOrN", "SudokuBlock", "onehot_to_digits"]

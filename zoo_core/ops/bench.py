@@ -62,20 +62,23 @@ def time_call(fn: Callable[[], Any], *, warmup: int = 3, runs: int = 20, device:
     return times
 
 
-def _step(fn: Callable[..., Any], args: tuple, backward: bool) -> Callable[[], Any]:
-    """A closure running ``fn(*args)`` (and a backward pass with a fixed cotangent)."""
+def _step(fn: Callable[..., Any], args: tuple, backward: bool, kwargs: Mapping[str, Any]) -> Callable[[], Any]:
+    """A closure running ``fn(*args, **kwargs)`` (and a backward pass with fixed cotangents for
+    every floating-point output, when the op returns several)."""
     if not backward:
-        return lambda: fn(*args)
+        return lambda: fn(*args, **kwargs)
     leaves = [a for a in args if isinstance(a, torch.Tensor) and a.dtype.is_floating_point]
-    cot = {}
+    cot: list[torch.Tensor] = []
 
     def run():
         for a in leaves:
             a.grad = None
-        y = fn(*args)
-        if "g" not in cot:
-            cot["g"] = torch.randn_like(y)
-        y.backward(cot["g"])
+        out = fn(*args, **kwargs)
+        outs = [o for o in (out if isinstance(out, (tuple, list)) else (out,))
+                if isinstance(o, torch.Tensor) and o.requires_grad]
+        if not cot:
+            cot.extend(torch.randn_like(o) for o in outs)
+        torch.autograd.backward(outs, cot)
 
     return run
 
@@ -89,6 +92,7 @@ def bench_op(
     compile: bool = True,
     warmup: int = 3,
     runs: int = 20,
+    kwargs: Mapping[str, Any] | None = None,
 ) -> list[BenchRow]:
     """Time ``op``'s providers on each case.
 
@@ -99,6 +103,7 @@ def bench_op(
         backward: also time forward + backward.
         compile: include ``torch.compile(op.reference)``.
         warmup, runs: calls before timing and timed calls (median reported).
+        kwargs: keyword arguments passed to every call (non-tensor settings such as ``n=4``).
 
     Returns:
         Rows for ``format_table``. Providers: ``reference``, ``reference+compile`` and, on
@@ -126,7 +131,8 @@ def bench_op(
                 try:
                     ctx = torch.no_grad() if mode == "forward" else torch.enable_grad()
                     with ctx:
-                        times = time_call(_step(get_fn(), args, mode != "forward"), warmup=warmup, runs=runs, device=device)
+                        times = time_call(_step(get_fn(), args, mode != "forward", kwargs or {}), warmup=warmup,
+                                          runs=runs, device=device)
                 except Exception as exc:  # report, keep benchmarking the rest
                     rows.append(BenchRow(label, name, mode, device.type, None, None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"))
                     continue

@@ -96,3 +96,20 @@ def test_cpu_model_forward_never_imports_triton():
             "m = AKOrN(n=4, ch=16, L=1, T=1, psize=4, imsize=16, heads=2); m(torch.rand(1, 3, 16, 16)); "
             "assert 'triton' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+
+
+def test_op_form_dispatches_and_benchmarks():
+    """``OP`` (the core's Op form) runs the reference on CPU and works with the core's bench tool,
+    keyword settings and two outputs included."""
+    from zoo_core.ops.bench import bench_op
+
+    from zoo_akorn.ops.kuramoto_step import OP, kuramoto_step
+
+    x = torch.nn.functional.normalize(torch.randn(2, 5, 8).unflatten(-1, (-1, 4)), dim=-1).flatten(-2)
+    y = torch.randn(2, 5, 8)
+    a, b = OP(x, y, n=4, gamma=0.5, omega_identity=True), kuramoto_step(x, y, n=4, gamma=0.5, omega_identity=True)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    rows = bench_op(OP, {"tiny": lambda: (x, y)}, device="cpu", compile=False, warmup=1, runs=2,
+                    kwargs=dict(n=4, gamma=0.5, omega_identity=True))
+    assert [(r.mode, r.provider) for r in rows] == [("forward", "reference"), ("forward+backward", "reference")]
+    assert all(r.error is None and r.median_ms > 0 for r in rows)

@@ -20,9 +20,15 @@ import os
 import torch
 from torch import Tensor
 
+from zoo_core.ops import Op
+
 from zoo_akorn.ops.kuramoto_step.reference import kuramoto_step_reference
 
 IMPLS = ("reference", "triton")
+
+# the op in the core's form, for the core's tools (``zoo_core.ops.bench``); call kuramoto_step below
+OP = Op(name="kuramoto_step", reference=kuramoto_step_reference,
+        triton="zoo_akorn.ops.kuramoto_step.function:kuramoto_step_triton")
 
 
 def _resolve_impl(impl: str | None, tensors: list[Tensor]) -> str:
@@ -93,4 +99,4 @@ def kuramoto_step(
                                 omega_identity=omega_identity, project=project)
 
 
-__all__ = ["kuramoto_step", "kuramoto_step_reference", "IMPLS"]
+__all__ = ["kuramoto_step", "kuramoto_step_reference", "IMPLS", "OP"]

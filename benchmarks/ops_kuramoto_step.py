@@ -10,13 +10,10 @@ identity, the ``use_omega=False`` quirk) and Sudoku (one global natural frequenc
 
 from __future__ import annotations
 
-import argparse
-import platform
-
 import torch
 
 from zoo_akorn.ops.kuramoto_step import OP
-from zoo_core.ops.bench import bench_op, format_table
+from zoo_core.ops.bench import bench_op, bench_parser, format_table, start_bench
 
 
 def unit(shape: tuple[int, ...], n: int) -> torch.Tensor:
@@ -37,24 +34,12 @@ GROUPS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    print(f"kuramoto_step | torch {torch.__version__} | {platform.processor() or platform.machine()} | "
-          f"threads {torch.get_num_threads()} | median of {args.runs} runs after {args.warmup} warmup")
+    args = bench_parser(__doc__.splitlines()[0]).parse_args()
+    options = start_bench(args, "kuramoto_step")
     for label, (settings, cases) in GROUPS.items():
-        rows = bench_op(OP, cases, device=args.device, compile=not args.no_compile, warmup=args.warmup,
-                        runs=args.runs, kwargs=settings)
         shown = {k: (f"tensor{list(v.shape)}" if isinstance(v, torch.Tensor) else v) for k, v in settings.items()}
         print(f"\n{label}, {shown}\n")
-        print(format_table(rows))
+        print(format_table(bench_op(OP, cases, **options, kwargs=settings)))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,9 @@ Shapes follow the ops' users: GTA (R shared over batch and heads, b = 2 and 3), 
 
 from __future__ import annotations
 
-import argparse
-import platform
-
 import torch
 
-from zoo_core.ops.bench import bench_op, format_table
+from zoo_core.ops.bench import bench_op, bench_parser, format_table, start_bench
 from zoo_core.ops.rotate_blocks import OP
 
 
@@ -31,22 +28,11 @@ def cases(scale: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser = bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="4x larger batches")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rows = bench_op(OP, cases(4 if args.big else 1), device=args.device, compile=not args.no_compile,
-                    warmup=args.warmup, runs=args.runs)
-    print(f"rotate_blocks | torch {torch.__version__} | {platform.processor() or platform.machine()} | "
-          f"threads {torch.get_num_threads()} | median of {args.runs} runs after {args.warmup} warmup")
-    print(format_table(rows))
+    options = start_bench(args, "rotate_blocks")
+    print(format_table(bench_op(OP, cases(4 if args.big else 1), **options)))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import argparse
+import platform
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +28,7 @@ import torch
 
 from zoo_core.ops.op import Op
 
-__all__ = ["BenchRow", "bench_op", "format_table", "time_call"]
+__all__ = ["BenchRow", "bench_op", "bench_parser", "format_table", "start_bench", "time_call"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +155,26 @@ def format_table(rows: list[BenchRow]) -> str:
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else (f"failed: {r.error}" if r.error else "-")
         lines.append(f"| {r.case} | {r.mode} | {r.device} | {r.provider} | {ms} | {low} | {ratio} |")
     return "\n".join(lines)
+
+
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options every op benchmark script takes (add your own before parsing):
+    ``--runs``, ``--warmup``, ``--device``, ``--no-compile``, ``--threads``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    return parser
+
+
+def start_bench(args: argparse.Namespace, name: str) -> dict[str, Any]:
+    """Apply ``--threads`` and seed 0, print the header line for op ``name``, and return the
+    timing options of :func:`bench_op` (``device``, ``compile``, ``warmup``, ``runs``)."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(f"{name} | torch {torch.__version__} | {platform.processor() or platform.machine()} | "
+          f"threads {torch.get_num_threads()} | median of {args.runs} runs after {args.warmup} warmup")
+    return {"device": args.device, "compile": not args.no_compile, "warmup": args.warmup, "runs": args.runs}

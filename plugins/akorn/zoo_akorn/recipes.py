@@ -99,10 +99,9 @@ def sudoku(*, config: dict, steps: int, batch_size: int, lr: float = 1e-3, ema: 
     from zoo_akorn.data.sudoku import SudokuPuzzles
     from zoo_akorn.tasks.sudoku import SudokuGenerated
 
-    split = SudokuGenerated().dataset("train")
-    if givens != 36:
-        givens = givens if isinstance(givens, int) else tuple(givens)
-        split = SudokuPuzzles(size=split.size, seed=split.seed, givens=givens)
+    train = SudokuGenerated().dataset("train")  # its grids; givens=36 is exactly this split
+    givens = givens if isinstance(givens, int) else tuple(givens)
+    split = SudokuPuzzles(size=train.size, seed=train.seed, givens=givens)
     described = f"{givens} givens" if isinstance(givens, int) else f"{givens[0]}-{givens[1]} givens, drawn per puzzle"
 
     def dataset(seed: int):

@@ -44,7 +44,10 @@ def test_info_and_cite(models, capsys):
     assert main(["info", "tiny-linear-test", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["license"] == "MIT"
     assert main(["info", "tiny-linear-test"]) == 0
-    assert "builder: zoo_test_models:Tiny" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "builder: zoo_test_models:Tiny" in out
+    for key in ("license", "paper", "citation"):  # once each, not again under provenance
+        assert out.count(f"{key}:") == 1, out
     assert main(["cite", "tiny-linear-test"]) == 0
     assert capsys.readouterr().out.startswith("@misc{tiny")
 

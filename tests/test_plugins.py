@@ -46,18 +46,6 @@ def test_hook_that_raises(site, only_plugins):
     assert zoo.list_models() == ["good-tiny-test"]
 
 
-def test_two_plugins_claim_one_name(site, only_plugins):
-    site("zoo-aaa", plugin_source({"same-name-test": tiny_entry(), "aaa-only-test": tiny_entry()}))
-    site("zoo-bbb", plugin_source({"same-name-test": tiny_entry(config={"width": 8}),
-                                   "bbb-only-test": tiny_entry()}))
-    only_plugins("zoo-aaa", "zoo-bbb")
-    assert zoo.list_models() == ["aaa-only-test", "bbb-only-test", "same-name-test"]
-    warning = " ".join(status("zoo-bbb")["warnings"])
-    assert "same-name-test" in warning and "zoo-aaa" in warning and "zoo-bbb" in warning
-    assert zoo.create("same-name-test").lin.in_features == 4  # first owner keeps it
-    assert zoo.create("bbb-only-test") is not None
-
-
 def test_incompatible_plugin(site, only_plugins):
     site("zoo-future", plugin_source({"future-tiny-test": tiny_entry()}, requires=">=99"))
     site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
@@ -83,6 +71,36 @@ def test_disable_switch(site, only_plugins, monkeypatch):
     only_plugins("zoo-good", "zoo-other")
     assert status("zoo-other")["status"] == "disabled"
     assert zoo.list_models() == ["good-tiny-test"]
+
+
+@pytest.mark.parametrize("spelling", ["zoo-other", "zoo_other", "other", "Zoo_Other"])
+def test_switches_accept_distribution_and_entry_point_names(site, only_plugins, monkeypatch, spelling):
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}), entry="good")
+    site("zoo-other", plugin_source({"other-tiny-test": tiny_entry()}), entry="other")
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", spelling)
+    only_plugins("zoo_good", spelling)
+    assert status("other")["status"] == "disabled" and status("good")["status"] == "ok"
+    assert zoo.list_models() == ["good-tiny-test"]
+    assert zoo.registry().host.warnings == []
+
+
+def test_switch_name_that_matches_nothing_is_warned(site, only_plugins, monkeypatch, capsys, caplog):
+    from zoo_core import plugins
+    from zoo_core.cli import main
+
+    monkeypatch.setattr(plugins, "_logged", set())
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}), entry="good")
+    monkeypatch.setenv("ZOO_DISABLE_PLUGINS", "zoo-typo")
+    only_plugins("good", "zoo-godo")
+    only_plugins("good", "zoo-godo")  # a second discovery: on stderr once only
+    expected = ["ZOO_LOAD_PLUGINS names 'zoo-godo'", "ZOO_DISABLE_PLUGINS names 'zoo-typo'"]
+    logged = [r.getMessage() for r in caplog.records]
+    assert [m.removeprefix("zoo: warning: ").split(",")[0] for m in logged] == expected
+    assert "matches no installed plugin" in logged[0] and "zoo-good (good)" in logged[0]
+    assert zoo.list_models() == ["good-tiny-test"]
+    assert [w.split(",")[0] for w in zoo.registry().host.warnings] == expected
+    assert main(["plugins"]) == 0
+    assert "warning: ZOO_DISABLE_PLUGINS names 'zoo-typo'" in capsys.readouterr().out
 
 
 def test_load_plugins_empty_means_none(site, only_plugins):

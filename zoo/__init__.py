@@ -9,8 +9,8 @@ Importing ``zoo`` and listing models never imports torch or model code.
 
 from zoo_core import __version__
 from zoo_core.api import (catalog_errors, cite, convert, create, download, entry, info,
-                          iter_models, list_models, load, offline, plugins, refresh, registry,
-                          resolve_ref)
+                          iter_models, list_models, load, metric, offline, plugins, refresh,
+                          registry, resolve_ref)
 from zoo_core.errors import *  # noqa: F401,F403
 from zoo_core.errors import __all__ as _errors
 
@@ -24,4 +24,4 @@ def save_pretrained(model, directory, card=None):
 
 __all__ = ["__version__", "list_models", "info", "cite", "create", "load", "iter_models",
            "download", "plugins", "offline", "refresh", "registry", "entry", "resolve_ref",
-           "convert", "catalog_errors", "save_pretrained", *_errors]
+           "metric", "convert", "catalog_errors", "save_pretrained", *_errors]

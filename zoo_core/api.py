@@ -80,12 +80,8 @@ def list_models(pattern: str | Iterable[str] | None = None, *, task: str | None 
 
 
 def entry(name: str) -> Entry:
-    """The catalog entry for a name or alias (without checking that its plugin is installed)."""
-    reg = registry()
-    found = reg.entries.get(reg.aliases.get(name, name))
-    if found is None:
-        raise reg._unknown(name)
-    return found
+    """The catalog entry for a name, alias or ``plugin:name`` (without checking its plugin)."""
+    return registry().lookup(name)
 
 
 def info(name: str) -> dict[str, Any]:
@@ -105,9 +101,11 @@ def info(name: str) -> dict[str, Any]:
     out["available"] = reason is None
     if reason:
         out["unavailable_reason"] = reason
-    out["license"] = e.provenance.get("license")
-    out["paper"] = e.provenance.get("paper")
-    out["citation"] = e.provenance.get("citation")
+    provenance = out.pop("provenance", {})  # license, paper and citation once, at the top level
+    for key in ("license", "paper", "citation"):
+        out[key] = provenance.pop(key, None)
+    if provenance:
+        out["provenance"] = provenance
     out["source"] = f"{e.source}:{e.line}" if e.line else e.source
     return out
 
@@ -133,18 +131,58 @@ def catalog_errors() -> list[str]:
     return [str(e) for e in registry().errors]
 
 
-def resolve_ref(hook: str, name: str) -> Any:
-    """Import the object a plugin registered under ``name`` for a data hook (``zoo_tasks`` ...)."""
-    refs = registry().host.references(hook)
+def resolve_ref(hook: str, name: str, *, plugin: str | None = None) -> Any:
+    """Import the object a plugin registered under ``name`` for a data hook (``zoo_tasks`` ...).
+
+    ``plugin`` (a distribution or entry-point name) looks in that plugin's own answer first, so
+    a model's task, recipe and converter come from the model's plugin even when another plugin
+    gives the same name; ``"plugin:name"`` asks one plugin only. A name two plugins give is
+    otherwise refused (the error names both).
+    """
+    host = registry().host
+    qualifier, sep, bare = name.partition(":")
+    if sep and host.find(qualifier) is not None:
+        own = host.own(hook, qualifier)
+        if bare not in own:
+            raise UnknownModelError(f"plugin {qualifier!r} provides no {_what(hook)} {bare!r}; it "
+                                    f"provides {', '.join(sorted(own)) or 'none'}", name=name)
+        return import_ref(own[bare])
+    own = host.own(hook, plugin)
+    if name in own:
+        return import_ref(own[name])
+    refs = host.references(hook)
     if name not in refs:
         import difflib
 
+        claimants = sorted(s.name for s in host.plugins.values()
+                           if s.status == "ok" and name in s.data.get(hook, {}))
+        if len(claimants) > 1:
+            raise UnknownModelError(f"{_what(hook)} {name!r} is given by several plugins, so it is "
+                                    f"refused for all of them; name one explicitly: "
+                                    f"{', '.join(repr(f'{c}:{name}') for c in claimants)}",
+                                    name=name, suggestions=[f"{c}:{name}" for c in claimants])
         close = difflib.get_close_matches(name, refs, n=3)
-        raise UnknownModelError(f"no plugin provides {hook.removeprefix('zoo_')[:-1]} {name!r}"
+        raise UnknownModelError(f"no plugin provides {_what(hook)} {name!r}"
                                 + (f"; did you mean {', '.join(map(repr, close))}?" if close else
                                    f"; known: {', '.join(sorted(refs)) or 'none'}"), name=name,
                                 suggestions=close)
     return import_ref(refs[name][0])
+
+
+def _what(hook: str) -> str:
+    return hook.removeprefix("zoo_").rstrip("s")
+
+
+def metric(name: str, *, plugin: str | None = None, **kwargs: Any) -> Any:
+    """A new instance of a metric a plugin registered with ``zoo_metrics`` (``update``,
+    ``compute``, ``reset``, like torchmetrics), built with ``kwargs``: tasks look metrics up
+    by name this way, their own plugin's or another's.
+
+    Example::
+
+        ari = zoo.metric("fg-ari")   # doctest: +SKIP
+    """
+    return resolve_ref("zoo_metrics", name, plugin=plugin)(**kwargs)
 
 
 def import_ref(ref: str) -> Any:
@@ -298,14 +336,14 @@ def _build_saved(config: dict[str, Any], overrides: dict[str, Any], source: str)
     """Rebuild from config.json, but only through a builder an installed plugin declares."""
     reg = registry()
     builder = config["builder"]
-    candidates = [e for e in reg.entries.values() if e.builder == builder]
-    named = reg.entries.get(str(config.get("zoo_name")))
-    e = named if named is not None and named.builder == builder else (candidates[0] if candidates else None)
+    candidates = [e for e in reg.declared() if e.builder == builder]
+    named = [e for e in candidates if e.name == config.get("zoo_name")]
+    e = (named or candidates or [None])[0]
     if e is None:
         raise ZooError(f"{source}: config.json names the builder {builder!r}, which no catalog entry "
                        "declares; install the plugin that provides it (Zoo never imports code a "
                        "downloaded file names unless an installed plugin declares it)")
-    reg.resolve(e.name)  # plugin installed and healthy
+    reg.require_available(e)  # plugin installed and healthy
     model = _build(e, {**config.get("config", {}), **overrides})
     model.zoo_name = config.get("zoo_name") or e.name
     return model
@@ -396,4 +434,5 @@ def convert(converter: str, path: str | Path, **kwargs: Any) -> dict[str, Any]:
 
 
 __all__ = ["list_models", "info", "cite", "create", "load", "iter_models", "download", "plugins",
-           "offline", "refresh", "registry", "entry", "resolve_ref", "convert", "catalog_errors"]
+           "offline", "refresh", "registry", "entry", "resolve_ref", "metric", "convert",
+           "catalog_errors"]

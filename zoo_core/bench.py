@@ -81,7 +81,7 @@ def bench_one(name: str, *, out_dir: str | Path, limit: int | None = None, batch
         if not entry.task:
             raise ValueError(f"the catalog entry of {entry.name!r} names no task, so it cannot be "
                              "evaluated; add `task:` to the entry")
-        task_obj = zoo.resolve_ref("zoo_tasks", entry.task)()
+        task_obj = zoo.resolve_ref("zoo_tasks", entry.task, plugin=entry.plugin)()
     except Exception as exc:
         _record(row, "task", exc)
 
@@ -282,11 +282,15 @@ class _MemoryProbe:
 # --- figures ------------------------------------------------------------------------------
 
 def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path) -> None:
-    """Call every ``zoo_figures`` function whose task prefix covers ``task``."""
+    """Call every ``zoo_figures`` function whose task prefix covers ``task`` (the model's own
+    plugin's even where another plugin gives the same prefix)."""
     import zoo
     from zoo_core.api import import_ref
 
-    refs = zoo.registry().host.references("zoo_figures")
+    host = zoo.registry().host
+    own = host.find(row["plugin"]) if row["plugin"] else None
+    refs = {**host.references("zoo_figures"),
+            **{k: (ref, own.name) for k, ref in host.own("zoo_figures", row["plugin"]).items()}}
     matching = sorted(p for p in refs if task == p or task.startswith(p.rstrip("/") + "/"))
     fig_dir = out_dir / "figures" / row["name"]
     for prefix in matching:

@@ -67,8 +67,10 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     import zoo
 
     rows = zoo.plugins()
+    problems = zoo.registry().host.warnings  # e.g. a ZOO_LOAD_PLUGINS name that matches nothing
     if args.json:
-        print(json.dumps({"plugins": rows, "catalog_errors": zoo.catalog_errors()}, indent=2))
+        print(json.dumps({"plugins": rows, "warnings": problems, "catalog_errors": zoo.catalog_errors()},
+                         indent=2))
         return 0
     if not rows:
         print("no plugins installed (entry-point group 'zoo.plugins')")
@@ -80,6 +82,11 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             print(f"    warning: {w}")
         if r["models"]:
             print(f"    models: {', '.join(r['models'])}")
+        for hook, names in r["provides"].items():
+            if names:
+                print(f"    {hook}: {', '.join(names)}")
+    for problem in problems:
+        print(f"warning: {problem}")
     for problem in zoo.catalog_errors():
         print(f"registry.yaml problem: {problem}")
     return 0

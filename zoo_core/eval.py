@@ -22,7 +22,7 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
     if not entry.task:
         raise zoo.ZooError(f"{name!r} names no task, so there is nothing to evaluate it with")
     try:  # before any download: a task nobody implements fails fast
-        task_cls = zoo.resolve_ref("zoo_tasks", entry.task)
+        task_cls = zoo.resolve_ref("zoo_tasks", entry.task, plugin=entry.plugin)
     except zoo.UnknownModelError as e:
         family = entry.task.split("/")[0]
         raise zoo.ZooError(f"{name!r} is evaluated on task {entry.task!r}, which no installed plugin implements "

@@ -9,14 +9,19 @@ Each plugin gets a status that ``zoo plugins`` shows:
 
 A failing plugin never stops the others. Environment switches:
 
-* ``ZOO_LOAD_PLUGINS=a,b``: load only these (by entry-point or distribution name; empty = none);
+* ``ZOO_LOAD_PLUGINS=a,b``: load only these (empty = none);
 * ``ZOO_DISABLE_PLUGINS=a,b``: never load these;
 * ``ZOO_STRICT_PLUGINS=1``: raise on the first plugin problem instead of reporting it (for CI).
+
+A plugin is named by its distribution or its entry-point name, ``-`` and ``_`` alike
+(``zoo-msp``, ``zoo_msp``, ``msp``); a name in a switch that matches no plugin is warned about.
+A name two plugins give in the same data hook (a task, metric, recipe...) is refused for both.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import traceback
 from importlib import metadata
@@ -26,9 +31,12 @@ import pluggy
 
 from zoo_core import __version__ as CORE_VERSION
 from zoo_core import hookspecs
+from zoo_core.catalog import _norm
 from zoo_core.errors import ZooError
 
 GROUP = "zoo.plugins"
+log = logging.getLogger("zoo")
+_logged: set[str] = set()  # host-wide problems already written to stderr (once per process)
 DATA_HOOKS = ("zoo_catalog", "zoo_tasks", "zoo_metrics", "zoo_converters", "zoo_recipes", "zoo_figures")
 
 
@@ -46,17 +54,29 @@ class PluginStatus:
     warnings: list[str] = dataclasses.field(default_factory=list)
     data: dict[str, dict] = dataclasses.field(default_factory=dict)  # hook name -> answer
 
+    @property
+    def ids(self) -> set[str]:
+        """The names that select this plugin: entry-point and distribution name, normalised."""
+        return {_norm(n) for n in (self.name, self.dist) if n}
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:  # conflicts are checked again on every lookup
+            self.warnings.append(message)
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "distribution": self.dist, "version": self.version,
                 "status": self.status, "error": self.error, "requires_core": self.requires_core,
-                "models": sorted(self.models), "warnings": list(self.warnings)}
+                "models": sorted(self.models), "warnings": list(self.warnings),
+                "provides": {hook.removeprefix("zoo_"): sorted(answer) for hook, answer
+                             in self.data.items() if hook != "zoo_catalog"}}
 
 
-def _names(var: str) -> set[str] | None:
+def _names(var: str) -> dict[str, str] | None:
+    """``{normalised name: name as written}`` from a comma-separated switch (None when unset)."""
     value = os.environ.get(var)
     if value is None:
         return None
-    return {v.strip() for v in value.split(",") if v.strip()}
+    return {_norm(v.strip()): v.strip() for v in value.split(",") if v.strip()}
 
 
 def _short_error(exc: BaseException) -> str:
@@ -72,24 +92,27 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginStatus] = {}
+        self.warnings: list[str] = []  # problems that belong to no one plugin (`zoo plugins` shows them)
 
     # -- discovery -------------------------------------------------------------------
     def discover(self) -> None:
         """Load every installed ``zoo.plugins`` entry point, one at a time."""
-        only, disabled = _names("ZOO_LOAD_PLUGINS"), _names("ZOO_DISABLE_PLUGINS") or set()
+        only, disabled = _names("ZOO_LOAD_PLUGINS"), _names("ZOO_DISABLE_PLUGINS") or {}
         eps = sorted(metadata.entry_points(group=GROUP), key=lambda ep: ep.name)
+        seen: set[str] = set()
         for ep in eps:
             dist = ep.dist.name if ep.dist is not None else None
             version = ep.dist.version if ep.dist is not None else None
-            ids = {ep.name, dist} - {None}
+            ids = {_norm(n) for n in (ep.name, dist) if n}
+            seen |= ids
             if ep.name in self.plugins:
                 self._problem(PluginStatus(name=f"{ep.name} ({dist})", dist=dist, version=version,
                                            status="failed",
                                            error=f"entry-point name {ep.name!r} is already used by "
                                                  f"{self.plugins[ep.name].dist}; rename one"))
                 continue
-            if (only is not None and not ids & only) or ids & disabled:
-                why = "ZOO_DISABLE_PLUGINS" if ids & disabled else "ZOO_LOAD_PLUGINS"
+            if (only is not None and not ids & only.keys()) or ids & disabled.keys():
+                why = "ZOO_DISABLE_PLUGINS" if ids & disabled.keys() else "ZOO_LOAD_PLUGINS"
                 self.plugins[ep.name] = PluginStatus(name=ep.name, dist=dist, version=version,
                                                      status="disabled", error=f"switched off by {why}")
                 continue
@@ -100,6 +123,16 @@ class PluginHost:
                                            error=f"import failed: {_short_error(exc)}"), exc)
                 continue
             self.register(module, name=ep.name, dist=dist, version=version)
+        for var, names in (("ZOO_LOAD_PLUGINS", only or {}), ("ZOO_DISABLE_PLUGINS", disabled)):
+            for key in sorted(set(names) - seen):
+                installed = sorted(f"{ep.dist.name if ep.dist else ep.name} ({ep.name})" for ep in eps)
+                message = (f"{var} names {names[key]!r}, which matches no installed plugin; use a "
+                           f"distribution or entry-point name (installed: "
+                           f"{', '.join(installed) or 'none'})")
+                self.warnings.append(message)
+                if message not in _logged:
+                    _logged.add(message)
+                    log.warning("zoo: warning: %s", message)
 
     def register(self, plugin: Any, *, name: str, dist: str | None = None,
                  version: str | None = None) -> PluginStatus:
@@ -141,27 +174,44 @@ class PluginHost:
     # -- queries ---------------------------------------------------------------------
     def by_dist(self, dist: str) -> PluginStatus | None:
         """The status of the plugin shipped by distribution ``dist`` (PEP 503 name match)."""
-        from zoo_core.catalog import _norm
-
         key = _norm(dist)
         for status in self.plugins.values():
             if status.dist and _norm(status.dist) == key:
                 return status
         return None
 
+    def find(self, name: str) -> PluginStatus | None:
+        """The plugin a user means by ``name``: its distribution or entry-point name, any spelling."""
+        return self.by_dist(name) or next((s for s in self.plugins.values() if _norm(name) in s.ids), None)
+
     def references(self, hook: str) -> dict[str, tuple[str, str]]:
-        """``{name: (reference, plugin)}`` merged over ok plugins for one data hook."""
-        out: dict[str, tuple[str, str]] = {}
+        """``{name: (reference, plugin)}`` over ok plugins for one data hook.
+
+        A name two plugins give is refused for both (whatever their entry-point order) and
+        reported on each; a catalog entry still finds its own plugin's one (``own``).
+        """
+        claims: dict[str, list[PluginStatus]] = {}
         for status in self.plugins.values():
-            if status.status != "ok":
+            if status.status == "ok":
+                for key in status.data.get(hook, {}):
+                    claims.setdefault(key, []).append(status)
+        out: dict[str, tuple[str, str]] = {}
+        for key, owners in claims.items():
+            if len(owners) == 1:
+                out[key] = (owners[0].data[hook][key], owners[0].name)
                 continue
-            for key, ref in status.data.get(hook, {}).items():
-                if key in out:
-                    status.warnings.append(f"{hook}: {key!r} is already provided by plugin "
-                                           f"{out[key][1]!r}; ignored here")
-                    continue
-                out[key] = (ref, status.name)
+            what = hook.removeprefix("zoo_").rstrip("s")
+            for status in owners:
+                others = ", ".join(f"{o.name} ({o.dist})" for o in owners if o is not status)
+                status.warn(f"{what} {key!r} is also provided by plugin {others}; refused for all "
+                            f"of them (each plugin's own models still use their own; elsewhere "
+                            f"name one as '{status.name}:{key}')")
         return out
+
+    def own(self, hook: str, plugin: str | None) -> dict[str, str]:
+        """``{name: reference}`` that one ok plugin answered for a data hook (empty if none)."""
+        status = self.find(plugin) if plugin else None
+        return dict(status.data.get(hook, {})) if status is not None and status.status == "ok" else {}
 
 
 def _core_satisfies(spec: str) -> bool:

@@ -1,24 +1,31 @@
 """Name resolution over the whole catalog: registry.yaml plus plugin-contributed entries.
 
-First-party entries (registry.yaml) come first, then each plugin's ``zoo_catalog()`` in
-entry-point order. A name (or alias) already owned is refused and reported on the later
-plugin, naming both owners; every other model keeps working.
+Who gets a contested name never depends on entry-point order:
+
+* names and aliases in registry.yaml are reserved for its first-party entries; a plugin's
+  claim on one is refused and reported on that plugin;
+* a name or alias that two plugins claim is refused for both and reported on both;
+* a refused alias costs only the alias: the entry keeps its name;
+* ``plugin:name`` (distribution or entry-point name, any spelling) names one plugin's entry
+  explicitly, refused or not: ``zoo.load("zoo-lenet:lenet-digits")``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from zoo_core.catalog import Entry, _norm, load_catalog_file, parse_catalog
 from zoo_core.errors import (CatalogError, PluginNotInstalledError, PluginUnavailableError,
                              UnknownModelError)
-from zoo_core.plugins import PluginHost
+from zoo_core.plugins import DATA_HOOKS, PluginHost, PluginStatus
 
 REGISTRY_ENV = "ZOO_REGISTRY"
+LOAD_PREFIXES = ("hf-hub", "local-dir")  # `zoo.load` prefixes, never read as a plugin qualifier
 
 
 def default_registry_path() -> Path | None:
@@ -33,6 +40,14 @@ def default_registry_path() -> Path | None:
     return None
 
 
+class _Claim(NamedTuple):
+    """One entry as one source declares it."""
+
+    entry: Entry
+    owner: str  # "registry.yaml (zoo-akorn)" or "plugin lenet (zoo-lenet)"
+    status: PluginStatus | None  # None for registry.yaml
+
+
 class Registry:
     """All known models: ``entries`` by name, ``aliases`` to names, and why anything is missing."""
 
@@ -40,7 +55,9 @@ class Registry:
         self.host = host
         self.entries: dict[str, Entry] = {}
         self.aliases: dict[str, str] = {}
-        self.owner: dict[str, str] = {}  # name or alias -> who provides it (for conflicts)
+        self.owner: dict[str, str] = {}  # name or alias -> who provides it
+        self.refused: dict[str, list[str]] = {}  # contested name or alias -> its claimants, qualified
+        self.by_plugin: dict[str, dict[str, Entry]] = {}  # distribution -> all its entries (`plugin:name`)
         self.errors: list[CatalogError] = []
         self.first_party_packages: dict[str, str] = {}  # method prefix -> distribution
         first_party: dict[str, Entry] = {}
@@ -51,9 +68,9 @@ class Registry:
                 self.errors.append(exc)
                 first_party = {}
             for entry in first_party.values():
-                self._add(entry, owner=f"registry.yaml ({entry.plugin})")
                 if entry.plugin:
                     self.first_party_packages.setdefault(entry.name.split("-")[0], entry.plugin)
+        claims = [_Claim(entry, f"registry.yaml ({entry.plugin})", None) for entry in first_party.values()]
         for status in host.plugins.values():
             if status.status != "ok" or "zoo_catalog" not in status.data:
                 continue
@@ -63,28 +80,68 @@ class Registry:
             except CatalogError as exc:
                 status.status, status.error = "failed", f"invalid catalog: {exc}"
                 continue
-            for entry in entries.values():
-                problem = self._add(entry, owner=f"plugin {status.name} ({status.dist})")
-                if problem:
-                    status.warnings.append(problem)
-                else:
-                    status.models.append(entry.name)
-        for entry in first_party.values():  # `zoo plugins` lists first-party models under their plugin
-            status = host.by_dist(entry.plugin) if entry.plugin else None
-            if status is not None and self.entries.get(entry.name) is entry:
-                status.models.append(entry.name)
+            claims += [_Claim(entry, f"plugin {status.name} ({status.dist})", status)
+                       for entry in entries.values()]
+        self._add(claims)
+        for hook in DATA_HOOKS:  # a task, metric... two plugins give: reported on both now
+            if hook != "zoo_catalog":
+                host.references(hook)
 
-    def _add(self, entry: Entry, owner: str) -> str | None:
-        for key in (entry.name, *entry.aliases):
-            if key in self.owner:
-                return (f"model name {key!r} refused: already provided by {self.owner[key]}; "
-                        f"{owner} must rename it")
-        self.entries[entry.name] = entry
-        self.owner[entry.name] = owner
-        for alias in entry.aliases:
-            self.aliases[alias] = entry.name
-            self.owner[alias] = owner
-        return None
+    def _add(self, claims: list[_Claim]) -> None:
+        """Give each name and alias to the one entry entitled to it (see the module docstring)."""
+        rivals: dict[str, list[_Claim]] = {}
+        for claim in claims:
+            for key in dict.fromkeys((claim.entry.name, *claim.entry.aliases)):
+                rivals.setdefault(key, []).append(claim)
+        granted: dict[str, _Claim] = {}
+        for key, claimants in rivals.items():
+            entitled = [c for c in claimants if c.status is None] or claimants  # registry.yaml first
+            if len(entitled) == 1:
+                granted[key] = entitled[0]
+            else:
+                self.refused[key] = sorted(_qualified(c.entry) for c in entitled)
+            for claim in claimants:
+                if granted.get(key) is not claim:
+                    self._report(claim, key, [c for c in entitled if c is not claim])
+        for claim in claims:
+            entry = claim.entry
+            if granted.get(entry.name) is claim:
+                kept = tuple(a for a in entry.aliases if granted.get(a) is claim and a != entry.name)
+                entry = dataclasses.replace(entry, aliases=kept) if kept != entry.aliases else entry
+                self.entries[entry.name] = entry
+                for key in (entry.name, *kept):
+                    self.owner[key] = claim.owner
+                    if key != entry.name:
+                        self.aliases[key] = entry.name
+                status = claim.status or (self.host.by_dist(entry.plugin) if entry.plugin else None)
+                if status is not None:  # `zoo plugins` lists first-party models under their plugin too
+                    status.models.append(entry.name)
+            else:  # its own aliases would reach it, but only `plugin:name` names one side
+                for alias in entry.aliases:
+                    self.refused.setdefault(alias, [_qualified(entry)])
+            if entry.plugin:
+                self.by_plugin.setdefault(_norm(entry.plugin), {}).setdefault(entry.name, entry)
+
+    def _report(self, claim: _Claim, key: str, winners: list[_Claim]) -> None:
+        """Tell the owner of ``claim`` why ``key`` is not theirs, on its plugin (or registry.yaml)."""
+        entry = claim.entry
+        what = f"model name {key!r}" if key == entry.name else f"alias {key!r} of {entry.name!r}"
+        others = ", ".join(c.owner for c in winners)
+        if any(c.status is None for c in winners) and claim.status is not None:
+            why = f"registry.yaml reserves it for the first-party entry of {others}"
+        else:
+            why = f"{others} claims it too, so it is refused for all of them"
+        if key == entry.name:
+            do = f"load yours explicitly as {_qualified(entry)!r}, or rename it" if entry.plugin else "rename one"
+        else:
+            do = f"the alias is dropped; {entry.name!r} keeps working"
+        message = f"{what} refused: {why}; {do}"
+        if claim.status is not None:
+            claim.status.warn(message)
+        else:
+            self.errors.append(CatalogError(message, source=entry.source, entry=entry.name,
+                                            field=None if key == entry.name else "aliases",
+                                            line=entry.line))
 
     # -- availability ----------------------------------------------------------------
     def unavailable_reason(self, entry: Entry) -> str | None:
@@ -102,18 +159,51 @@ class Registry:
         return self.unavailable_reason(entry) is None
 
     # -- resolution ------------------------------------------------------------------
+    def lookup(self, name: str) -> Entry:
+        """The entry for a name, an alias or ``plugin:name`` (without checking its plugin)."""
+        plugin, sep, bare = name.partition(":")
+        if sep and plugin not in LOAD_PREFIXES:
+            return self._lookup_in(plugin, bare)
+        entry = self.entries.get(self.aliases.get(name, name))
+        if entry is None:
+            raise self._unknown(name)
+        return entry
+
+    def _lookup_in(self, plugin: str, name: str) -> Entry:
+        """``plugin:name``: the entry (or alias) ``name`` as that plugin declares it."""
+        status = self.host.find(plugin)
+        dists = [status.dist] if status is not None and status.dist else [plugin, "zoo-" + plugin]
+        for dist in dists:
+            entries = self.by_plugin.get(_norm(dist))
+            if entries is None:
+                continue
+            found = entries.get(name) or next((e for e in entries.values() if name in e.aliases), None)
+            if found is None:
+                close = difflib.get_close_matches(name, entries, n=3, cutoff=0.6)
+                raise UnknownModelError(
+                    f"plugin {plugin!r} provides no model {name!r}"
+                    + (f"; did you mean {', '.join(repr(f'{plugin}:{c}') for c in close)}?" if close else
+                       f"; it provides {', '.join(sorted(entries))}"), name=f"{plugin}:{name}",
+                    suggestions=[f"{plugin}:{c}" for c in close])
+            return found
+        known = sorted(s.dist or s.name for s in self.host.plugins.values())
+        raise UnknownModelError(f"no plugin {plugin!r} provides models (in {plugin}:{name}, the part "
+                                f"before ':' names a plugin by distribution or entry-point name); "
+                                f"plugins: {', '.join(known) or 'none'}", name=f"{plugin}:{name}")
+
     def resolve(self, name: str) -> Entry:
-        """The entry for a name or alias, checking that its plugin can build it.
+        """The entry for a name, alias or ``plugin:name``, checking that its plugin can build it.
 
         Raises:
-            UnknownModelError: no such name (with close names).
+            UnknownModelError: no such name (with close names), or a name two plugins claim.
             PluginNotInstalledError: a first-party name whose plugin is not installed.
             PluginUnavailableError: the plugin is installed but failed, is disabled or incompatible.
         """
-        canonical = self.aliases.get(name, name)
-        entry = self.entries.get(canonical)
-        if entry is None:
-            raise self._unknown(name)
+        return self.require_available(self.lookup(name), name)
+
+    def require_available(self, entry: Entry, name: str | None = None) -> Entry:
+        """``entry`` if its plugin can build it; otherwise the error that says why and what to do."""
+        name = name or entry.name
         reason = self.unavailable_reason(entry)
         if reason == "not installed":
             package = entry.plugin
@@ -127,7 +217,18 @@ class Registry:
                                          f"which is {reason}; see `zoo plugins`")
         return entry
 
+    def declared(self) -> list[Entry]:
+        """Every entry some source declares, refused names included (for ``local-dir:`` loads)."""
+        return [*self.entries.values(), *(e for entries in self.by_plugin.values()
+                                          for e in entries.values() if self.entries.get(e.name) is not e)]
+
     def _unknown(self, name: str) -> UnknownModelError:
+        if name in self.refused:
+            options = self.refused[name]
+            return UnknownModelError(
+                f"model {name!r} is refused: more than one plugin claims it or its entry's name "
+                f"(`zoo plugins` says which); name one explicitly: {', '.join(map(repr, options))}",
+                name=name, suggestions=options)
         if "/" in name or "\\" in name or name.startswith("."):
             return UnknownModelError(
                 f"unknown model {name!r}: it looks like a path or a Hub repo; write "
@@ -168,6 +269,10 @@ class Registry:
                 continue
             out.append(name)
         return sorted(out)
+
+
+def _qualified(entry: Entry) -> str:
+    return f"{entry.plugin}:{entry.name}" if entry.plugin else entry.name
 
 
 __all__ = ["Registry", "default_registry_path"]

@@ -139,7 +139,7 @@ def recipe_for(name: str, **settings: Any) -> tuple[Any, Recipe]:
         raise ZooError(f"{name!r} has no training recipe (catalog field train.recipe); "
                        "only models with a recipe can be trained with `zoo train`")
     recipe_name = train.pop("recipe")
-    fn = zoo.resolve_ref("zoo_recipes", recipe_name)
+    fn = zoo.resolve_ref("zoo_recipes", recipe_name, plugin=entry.plugin)
     return entry, fn(config=dict(entry.config), **train)
 
 

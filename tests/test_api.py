@@ -175,3 +175,84 @@ def zoo_converters():
     only_plugins("zoo-conv")
     with pytest.raises(NoPretrainedWeightsError, match="zoo.convert\\('conv-official', PATH\\)"):
         zoo.load("conv-tiny-test")
+
+
+def _edit_config(folder, change):
+    config = json.loads((folder / "config.json").read_text())
+    change(config)
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda c: c.pop("files"), "'files' must name"),
+    (lambda c: c.update(files={}), "'files' must name"),
+    (lambda c: c.update(files=[]), "'files' must name"),
+    (lambda c: c["files"].pop("discriminator"), r"no weights for component\(s\) \['discriminator'\]"),
+    (lambda c: c["files"].update(critic=c["files"]["generator"]), r"component\(s\) \['critic'\], which"),
+    (lambda c: c["files"]["generator"].update(file="../good/generator.safetensors"), "leaves its folder"),
+    (lambda c: c["files"]["generator"].update(file="/tmp/generator.safetensors"), "not a relative"),
+    (lambda c: c["files"]["generator"].update(file="sub//generator.safetensors"), "empty part"),
+    (lambda c: c["files"]["generator"].update(file="generator.pt"), ".safetensors files"),
+    (lambda c: c["files"].update(generator="generator.safetensors"), "expected {file, sha256, bytes}"),
+    (lambda c: c["files"]["generator"].update(sha256=None), "sha256: expected 64"),
+    (lambda c: c["files"]["generator"].update(bytes="12"), "bytes: expected a positive"),
+    (lambda c: c.update(zoo_name=["x"]), "'zoo_name' must be a string"),
+])
+def test_config_json_must_account_for_every_weight(models, tmp_path, change, words):
+    """Never a randomly initialised part, never a file from outside the folder."""
+    good = tmp_path / "good"
+    zoo.create("tiny-pair-test").save_pretrained(good)
+    zoo.create("tiny-pair-test").save_pretrained(tmp_path / "m")
+    _edit_config(tmp_path / "m", change)
+    with pytest.raises(CheckpointError, match=words):
+        zoo.load(f"local-dir:{tmp_path / 'm'}")
+
+
+def test_config_json_that_is_not_an_object(models, tmp_path):
+    zoo.create("tiny-linear-test").save_pretrained(tmp_path / "m")
+    for text in ("[" * 100_000, "[1, 2]", '"text"', "null"):  # too deep for json, or not an object
+        (tmp_path / "m" / "config.json").write_text(text)
+        with pytest.raises(CheckpointError, match="config.json"):
+            zoo.load(f"local-dir:{tmp_path / 'm'}")
+
+
+def test_listed_file_missing_from_the_folder(models, tmp_path):
+    zoo.create("tiny-linear-test").save_pretrained(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="the folder has no such file"):
+        zoo.load(f"local-dir:{tmp_path / 'm'}")
+
+
+def test_no_components_is_an_error(models, tmp_path):
+    zoo.create("tiny-pair-test").save_pretrained(tmp_path / "pair")
+    with pytest.raises(ZooError, match=r"components=\[\] would load no part"):
+        zoo.load(f"local-dir:{tmp_path / 'pair'}", components=[])
+
+
+def test_integer_tensor_is_not_cast_into_a_float_parameter(models, tmp_path):
+    from safetensors.torch import save_file
+
+    from zoo_core.hub import sha256_file
+
+    model = zoo.create("tiny-linear-test")
+    model.save_pretrained(tmp_path / "m")
+    path = tmp_path / "m" / "model.safetensors"
+    save_file({"lin.weight": torch.ones(4, 4, dtype=torch.int64), "lin.bias": model.lin.bias.detach()}, str(path))
+    _edit_config(tmp_path / "m", lambda c: c["files"]["model"].update(sha256=sha256_file(path),
+                                                                     bytes=path.stat().st_size))
+    for strict in (True, False):
+        with pytest.raises(StateDictMismatchError, match="lin.weight: checkpoint int64 vs model float32") as info:
+            zoo.load(f"local-dir:{tmp_path / 'm'}", strict=strict)
+        assert info.value.wrong_dtype == [("lin.weight", torch.int64, torch.float32)]
+
+
+def test_float_tensor_is_not_cast_into_an_integer_buffer():
+    from zoo_core.weights import load_state_dict_strict
+
+    norm = torch.nn.BatchNorm1d(3)
+    state = {**norm.state_dict(), "num_batches_tracked": torch.tensor(2.5)}
+    with pytest.raises(StateDictMismatchError, match="num_batches_tracked: checkpoint float32 vs model int64"):
+        load_state_dict_strict(norm, state)
+    assert int(norm.num_batches_tracked) == 0  # nothing was copied
+    load_state_dict_strict(norm, {k: v.double() if v.is_floating_point() else v  # precision may change
+                                  for k, v in norm.state_dict().items()})

@@ -261,14 +261,19 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
         folder = Path(name.removeprefix("local-dir:")).expanduser()
         config = _read_saved_config(folder / "config.json")
         model = _build_saved(config, overrides, source=str(folder))
-        paths = {c: folder / spec["file"] for c, spec in config["files"].items()}
-        for c, spec in config["files"].items():
-            if c in _wanted(model, components):
-                hub.verify_file(paths[c], sha256=spec.get("sha256"), size=spec.get("bytes"),
-                                fresh=False, what=str(folder))
+        paths = {}
+        for c, spec in _weight_files(model, config["files"], components, f"{folder / 'config.json'}").items():
+            path = folder / spec["file"]
+            if not path.is_file():
+                raise CheckpointError(f"{folder}: config.json lists {spec['file']!r} for component {c!r}, "
+                                      "but the folder has no such file")
+            paths[c] = hub.verify_file(path, sha256=spec["sha256"], size=spec["bytes"], fresh=False,
+                                       what=str(folder), pin=f"the sha256 in {folder / 'config.json'}")
         return _finish(model, paths, components, device, dtype, strict)
     if name.startswith("hf-hub:"):
-        repo, _, rev = name.removeprefix("hf-hub:").partition("@")
+        repo, rev = hub.parse_hub_ref(name.removeprefix("hf-hub:"))
+        if rev and revision and rev != revision:
+            raise ZooError(f"{name!r} names revision {rev!r} but revision={revision!r} was passed; give one")
         return _load_hub_repo(repo, rev or revision or "main", overrides, components, device, dtype,
                               strict, kw)
     e = registry().resolve(name)
@@ -279,12 +284,10 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
     if revision is not None and revision != e.weights.revision:
         return _load_hub_repo(e.weights.repo, revision, overrides, components, device, dtype, strict, kw)
     model = _build(e, {**e.config, **overrides})
-    wanted = _wanted(model, components) if components is not None else e.weights.files
-    paths = {}
-    for component, spec in e.weights.files.items():
-        if component in wanted:
-            paths[component] = hub.fetch_file(e.weights.repo, spec.file, revision=e.weights.revision,
-                                              sha256=spec.sha256, size=spec.bytes, **kw)
+    specs = _weight_files(model, e.weights.files, components, f"the catalog entry {e.name!r}")
+    paths = {c: hub.fetch_file(e.weights.repo, spec.file, revision=e.weights.revision, sha256=spec.sha256,
+                               size=spec.bytes, pin=_pin(e), **kw)
+             for c, spec in specs.items()}
     return _finish(model, paths, components, device, dtype, strict)
 
 
@@ -296,11 +299,44 @@ def _wanted(model: "nn.Module", components: Sequence[str] | None) -> list[str]:
         return list(own)
     if isinstance(components, str):
         components = [components]
+    name = getattr(model, "zoo_name", type(model).__name__)
     bad = [c for c in components if c not in own]
     if bad:
-        raise ZooError(f"{getattr(model, 'zoo_name', type(model).__name__)} has no component(s) "
-                       f"{bad}; it has {sorted(own)}")
+        raise ZooError(f"{name} has no component(s) {bad}; it has {sorted(own)}")
+    if not components:
+        raise ZooError(f"components=[] would load no part of {name}; name some of {sorted(own)}, "
+                       "or pass None for all")
     return list(components)
+
+
+def _weight_files(model: "nn.Module", files: dict[str, Any], components: Sequence[str] | None,
+                  source: str) -> dict[str, Any]:
+    """The weight file of every wanted component: none may be missing (it would stay random)."""
+    from zoo_core.weights import components_of
+
+    own, name = components_of(model), getattr(model, "zoo_name", type(model).__name__)
+    files = dict(files)
+    foreign = sorted(set(files) - set(own))
+    if foreign:
+        raise CheckpointError(f"{source} has weights for component(s) {foreign}, which {name} does not "
+                              f"have (it has {sorted(own)})")
+    wanted = _wanted(model, components)
+    missing = [c for c in wanted if c not in files]
+    if missing:
+        raise CheckpointError(f"{source} has no weights for component(s) {missing} of {name} (it has "
+                              f"{sorted(files)}); they would stay randomly initialised. Load only the "
+                              f"others with components={sorted(files)}.")
+    return {c: files[c] for c in wanted}
+
+
+def _pin(e: Entry) -> str:
+    """Where an entry's sha256 pins are written, for error messages."""
+    where = [f"plugin {e.plugin}"] if e.plugin else []
+    if e.line:
+        where.append(f"{e.source}:{e.line}")
+    else:
+        where.append("its zoo_catalog hook" if e.source.startswith("plugin ") else e.source)
+    return f"the catalog pin of {e.name} ({', '.join(where)})"
 
 
 def _finish(model, paths, components, device, dtype, strict):
@@ -352,13 +388,16 @@ def _build_saved(config: dict[str, Any], overrides: dict[str, Any], source: str)
 def _load_hub_repo(repo, revision, overrides, components, device, dtype, strict, kw):
     from zoo_core import hub
 
-    config_path = hub.fetch_file(repo, "config.json", revision=revision, **kw)
-    config = _read_saved_config(Path(config_path))
-    model = _build_saved(config, overrides, source=f"hf-hub:{repo}@{revision}")
-    wanted = _wanted(model, components)
-    paths = {c: hub.fetch_file(repo, spec["file"], revision=revision, sha256=spec.get("sha256"),
-                               size=spec.get("bytes"), **kw)
-             for c, spec in config["files"].items() if c in wanted}
+    config_path = Path(hub.fetch_file(repo, "config.json", revision=revision, **kw))
+    commit = config_path.parent.name  # the snapshot: every file comes from the same commit
+    commit = commit if hub.COMMIT_RE.match(commit) else revision
+    config = _read_saved_config(config_path)
+    source = f"hf-hub:{repo}@{commit}"
+    model = _build_saved(config, overrides, source=source)
+    specs = _weight_files(model, config["files"], components, f"config.json of {source}")
+    paths = {c: hub.fetch_file(repo, spec["file"], revision=commit, sha256=spec["sha256"],
+                               size=spec["bytes"], pin=f"the sha256 in config.json of {source}", **kw)
+             for c, spec in specs.items()}
     return _finish(model, paths, components, device, dtype, strict)
 
 
@@ -419,11 +458,12 @@ def download(pattern: str | Iterable[str], *, revision: str | None = None,
         raise UnknownModelError(f"no pretrained model matches {pattern!r}; `zoo list --pretrained` "
                                 "shows them", name=str(pattern))
     for name in names:
-        w = registry().resolve(name).weights
+        e = registry().resolve(name)
+        w = e.weights
         out[name] = [hub.fetch_file(w.repo, f.file, revision=revision or w.revision,
                                     sha256=None if revision else f.sha256,
                                     size=None if revision else f.bytes, cache=cache_dir,
-                                    force_download=force_download)
+                                    force_download=force_download, pin=_pin(e))
                      for f in w.files.values()]
     return out
 

@@ -61,8 +61,24 @@ class NoPretrainedWeightsError(ZooError, ValueError):
 
 # --- weights and the hub -----------------------------------------------------------------
 
+class HubReferenceError(ZooError, ValueError):
+    """A malformed Hub repo id, revision or file name (``hf-hub:a/b/c``); says what a valid one looks like."""
+
+
 class WeightsDownloadError(ZooError, OSError):
-    """A weight file could not be fetched (server error, connection lost, offline and not cached)."""
+    """A weight file could not be fetched; ``kind`` says why.
+
+    ``"unreachable"`` (no answer: name does not resolve, connection refused, timeout),
+    ``"not_found"`` (the server answered 404: no such repo, revision or file),
+    ``"offline"`` (offline mode and not cached) or ``"failed"`` (any other server or transfer error).
+    """
+
+    def __init__(self, message: str, *, kind: str = "failed"):
+        super().__init__(message)
+        self.kind = kind
+
+    def __str__(self) -> str:  # OSError would format (errno, strerror) for two args
+        return self.args[0]
 
 
 class WeightsIntegrityError(ZooError, OSError):
@@ -78,16 +94,17 @@ class CheckpointError(ZooError, ValueError):
 
 
 class StateDictMismatchError(ZooError, RuntimeError):
-    """Strict loading failed; lists missing, unexpected and wrongly shaped keys."""
+    """Strict loading failed; lists missing, unexpected, wrongly shaped and wrongly typed keys."""
 
     def __init__(self, message: str, *, missing: list[str], unexpected: list[str],
-                 mismatched: list[tuple[str, tuple, tuple]]):
+                 mismatched: list[tuple[str, tuple, tuple]], wrong_dtype: list[tuple[str, object, object]] = ()):
         super().__init__(message)
         self.missing, self.unexpected, self.mismatched = missing, unexpected, mismatched
+        self.wrong_dtype = list(wrong_dtype)
 
 
 __all__ = [
     "ZooError", "UnknownModelError", "PluginNotInstalledError", "PluginUnavailableError",
-    "CatalogError", "NoPretrainedWeightsError", "WeightsDownloadError", "WeightsIntegrityError",
+    "CatalogError", "NoPretrainedWeightsError", "HubReferenceError", "WeightsDownloadError", "WeightsIntegrityError",
     "CheckpointError", "StateDictMismatchError",
 ]

@@ -51,23 +51,29 @@ def load_state_dict_strict(module: nn.Module, state: Mapping[str, torch.Tensor],
                            strict: bool = True, source: str = "checkpoint") -> None:
     """Load ``state`` into ``module``; with ``strict`` any difference raises one explained error.
 
+    A wrong shape, or a tensor of another kind of dtype than the model's (int or bool where the
+    model has float, or the reverse), is refused even without ``strict``: torch would cast it.
+
     Raises:
-        StateDictMismatchError: listing missing keys, unexpected keys and shape mismatches
-            (``key: checkpoint (a, b) vs model (c, d)``).
+        StateDictMismatchError: listing missing keys, unexpected keys, shape and dtype mismatches
+            (``key: checkpoint (a, b) vs model (c, d)``, ``key: checkpoint int64 vs model float32``).
     """
-    try:  # fast path: torch checks keys and shapes while copying
-        result = module.load_state_dict(state, strict=False)
-    except RuntimeError:  # a shape mismatch: explain every difference below
-        result = None
-    if result is not None and not (strict and (result.missing_keys or result.unexpected_keys)):
-        return
     own = module.state_dict()
+    wrong_dtype = [(k, state[k].dtype, own[k].dtype) for k in state
+                   if k in own and _kind(state[k].dtype) != _kind(own[k].dtype)]
+    if not wrong_dtype:
+        try:  # fast path: torch checks keys and shapes while copying
+            result = module.load_state_dict(state, strict=False)
+        except RuntimeError:  # a shape mismatch: explain every difference below
+            result = None
+        if result is not None and not (strict and (result.missing_keys or result.unexpected_keys)):
+            return
     tied = _tied_keys(own)
     missing = [k for k in own if k not in state and k not in tied]
     unexpected = [k for k in state if k not in own]
     mismatched = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in state
                   if k in own and tuple(state[k].shape) != tuple(own[k].shape)]
-    if not (mismatched or missing or unexpected):
+    if not (mismatched or missing or unexpected or wrong_dtype):
         return  # only aliases of tied weights were absent: safetensors stores those once
 
     def block(title: str, items: list[str]) -> str:
@@ -77,14 +83,24 @@ def load_state_dict_strict(module: nn.Module, state: Mapping[str, torch.Tensor],
         return f"\n  {title} ({len(items)}):\n    " + "\n    ".join(items[:_SHOWN]) + more
 
     shapes = [f"{k}: checkpoint {a} vs model {b}" for k, a, b in mismatched]
+    dtypes = [f"{k}: checkpoint {str(a).removeprefix('torch.')} vs model {str(b).removeprefix('torch.')}"
+              for k, a, b in wrong_dtype]
     raise StateDictMismatchError(
         f"{source} does not fit {type(module).__name__}:"
         + block("missing from the checkpoint", missing)
         + block("unexpected in the checkpoint", unexpected)
         + block("wrong shape", shapes)
+        + block("wrong kind of dtype (would be cast silently)", dtypes)
         + "\n  The checkpoint was probably saved from a different config; build the model with "
           "the config it was saved with (config.json), or convert it with the plugin's converter.",
-        missing=missing, unexpected=unexpected, mismatched=mismatched)
+        missing=missing, unexpected=unexpected, mismatched=mismatched, wrong_dtype=wrong_dtype)
+
+
+def _kind(dtype: torch.dtype) -> str:
+    """bool, int, float or complex: loading may change precision within a kind, never the kind."""
+    if dtype == torch.bool:
+        return "bool"
+    return "complex" if dtype.is_complex else "float" if dtype.is_floating_point else "int"
 
 
 def _tied_keys(state: Mapping[str, torch.Tensor]) -> set[str]:
@@ -147,17 +163,53 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
-    """Read and check a saved ``config.json``."""
+    """Read and check a saved ``config.json``: builder, config, and one safetensors file per component.
+
+    Raises:
+        CheckpointError: not JSON, not an object, or a field is missing or malformed (named).
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"{path}: cannot read config.json ({exc}); the folder must come from "
                               "model.save_pretrained()") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("builder"), str) \
-            or not isinstance(data.get("config", {}), dict) or not isinstance(data.get("files", {}), dict):
-        raise CheckpointError(f"{path}: config.json must hold 'builder', 'config' and 'files' "
-                              "as written by model.save_pretrained()")
+    problem = _config_problem(data)
+    if problem:
+        raise CheckpointError(f"{path}: {problem}; config.json must hold 'builder', 'config' and "
+                              "'files' as written by model.save_pretrained()")
     return data
+
+
+def _config_problem(data: Any) -> str | None:
+    from zoo_core.catalog import COMPONENT_RE, SHA256_RE
+    from zoo_core.hub import file_name_problem
+
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got {type(data).__name__}"
+    if not isinstance(data.get("builder"), str):
+        return f"'builder' must be a 'module:callable' string, got {data.get('builder')!r}"
+    if not isinstance(data.get("config", {}), dict):
+        return f"'config' must be an object, got {type(data['config']).__name__}"
+    if not isinstance(data.get("zoo_name", ""), (str, type(None))):
+        return f"'zoo_name' must be a string, got {data['zoo_name']!r}"
+    files = data.get("files")
+    if not isinstance(files, dict) or not files:
+        return f"'files' must name a weight file for each component, got {files!r}"
+    for component, spec in files.items():
+        where = f"files.{component}"
+        if not COMPONENT_RE.match(component):
+            return f"{where}: component names are lower-case identifiers (model, generator, ...)"
+        if not isinstance(spec, dict) or not {"file", "sha256", "bytes"} <= set(spec):
+            return f"{where}: expected {{file, sha256, bytes}}, got {spec!r}"
+        problem = file_name_problem(spec["file"])
+        if problem or not spec["file"].endswith(".safetensors"):
+            return f"{where}.file: {problem or 'weights are .safetensors files, got ' + repr(spec['file'])}"
+        if not isinstance(spec["sha256"], str) or not SHA256_RE.match(spec["sha256"]):
+            return f"{where}.sha256: expected 64 lower-case hexadecimal characters, got {spec['sha256']!r}"
+        size = spec["bytes"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            return f"{where}.bytes: expected a positive byte count, got {size!r}"
+    return None
 
 
 def load_official_pickle(path: str | Path) -> Any:

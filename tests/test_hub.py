@@ -307,6 +307,17 @@ def test_hf_hub_without_revision_follows_main(published, fake_hub, hub_cache, mo
 # --- unreachable, not found, and how fast we say so ---------------------------------------
 
 def test_unresolvable_host_fails_fast(published, hub_cache, monkeypatch):
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):  # answer for .invalid here: no DNS query leaves the machine
+        if str(host).endswith(".invalid"):
+            time.sleep(0.2)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
     monkeypatch.setenv("HF_ENDPOINT", "http://nonexistent.invalid")
     start = time.perf_counter()
     with pytest.raises(WeightsDownloadError, match="'nonexistent.invalid' does not resolve") as info:

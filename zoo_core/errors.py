@@ -77,6 +77,10 @@ class CheckpointError(ZooError, ValueError):
     """A checkpoint or config.json could not be read (corrupt, wrong format, unsafe)."""
 
 
+class HubServeError(ZooError, OSError):
+    """``zoo hub serve`` cannot start: its folder is missing, or the address cannot be bound."""
+
+
 class StateDictMismatchError(ZooError, RuntimeError):
     """Strict loading failed; lists missing, unexpected and wrongly shaped keys."""
 
@@ -89,5 +93,5 @@ class StateDictMismatchError(ZooError, RuntimeError):
 __all__ = [
     "ZooError", "UnknownModelError", "PluginNotInstalledError", "PluginUnavailableError",
     "CatalogError", "NoPretrainedWeightsError", "WeightsDownloadError", "WeightsIntegrityError",
-    "CheckpointError", "StateDictMismatchError",
+    "CheckpointError", "HubServeError", "StateDictMismatchError",
 ]

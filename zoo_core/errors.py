@@ -93,6 +93,10 @@ class CheckpointError(ZooError, ValueError):
     """A checkpoint or config.json could not be read (corrupt, wrong format, unsafe)."""
 
 
+class HubServeError(ZooError, OSError):
+    """``zoo hub serve`` cannot start: its folder is missing, or the address cannot be bound."""
+
+
 class StateDictMismatchError(ZooError, RuntimeError):
     """Strict loading failed; lists missing, unexpected, wrongly shaped and wrongly typed keys."""
 
@@ -105,6 +109,6 @@ class StateDictMismatchError(ZooError, RuntimeError):
 
 __all__ = [
     "ZooError", "UnknownModelError", "PluginNotInstalledError", "PluginUnavailableError",
-    "CatalogError", "NoPretrainedWeightsError", "HubReferenceError", "WeightsDownloadError", "WeightsIntegrityError",
-    "CheckpointError", "StateDictMismatchError",
+    "CatalogError", "NoPretrainedWeightsError", "HubReferenceError", "WeightsDownloadError",
+    "WeightsIntegrityError", "CheckpointError", "HubServeError", "StateDictMismatchError",
 ]

@@ -59,6 +59,10 @@ class NoPretrainedWeightsError(ZooError, ValueError):
     """``pretrained=True`` on an entry that has no published weights; the message lists the options."""
 
 
+class ModelClassError(ZooError, TypeError):
+    """``SomeModel.from_pretrained(name)`` where ``name`` builds another class; names both."""
+
+
 # --- weights and the hub -----------------------------------------------------------------
 
 class HubReferenceError(ZooError, ValueError):
@@ -109,6 +113,7 @@ class StateDictMismatchError(ZooError, RuntimeError):
 
 __all__ = [
     "ZooError", "UnknownModelError", "PluginNotInstalledError", "PluginUnavailableError",
-    "CatalogError", "NoPretrainedWeightsError", "HubReferenceError", "WeightsDownloadError",
-    "WeightsIntegrityError", "CheckpointError", "HubServeError", "StateDictMismatchError",
+    "CatalogError", "NoPretrainedWeightsError", "ModelClassError", "HubReferenceError",
+    "WeightsDownloadError", "WeightsIntegrityError", "CheckpointError", "HubServeError",
+    "StateDictMismatchError",
 ]

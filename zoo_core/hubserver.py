@@ -415,9 +415,9 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         self._error(HTTPStatus.NOT_FOUND, "NotFound", f"no such endpoint under {repo}")
 
     # -- responses -------------------------------------------------------------------
-    def _json(self, data) -> None:
+    def _json(self, data, status: HTTPStatus = HTTPStatus.OK) -> None:
         body = json.dumps(data).encode()
-        self.send_response(HTTPStatus.OK)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

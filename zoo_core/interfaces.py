@@ -29,17 +29,25 @@ class Model(nn.Module):
       ``generator`` (``torch.Generator``) argument.
 
     ``zoo_name`` and ``config`` are set by the core when the model is built from the
-    catalog (``zoo.create`` / ``zoo.load``).
+    catalog (``zoo.create`` / ``zoo.load``). The constructor takes keyword-only arguments:
+    the catalog entry's ``config`` is passed as ``builder(**config)``.
+
+    The Hugging Face conventions work on top of the catalog: ``Tiny.from_pretrained(name)``
+    (a registry name, a folder from ``save_pretrained`` or a Hub repo ``org/repo``),
+    ``model.save_pretrained(dir)`` and ``model.push_to_hub("org/repo")``.
 
     Example::
 
         class Tiny(Model):
-            def __init__(self, width=8):
+            def __init__(self, *, width=8):
                 super().__init__()
                 self.net = nn.Linear(width, width)
 
             def forward(self, x):
                 return self.net(x)
+
+            def example_inputs(self, batch_size=2):
+                return (torch.zeros(batch_size, self.net.in_features),)
     """
 
     zoo_components: ClassVar[dict[str, str]] = {"model": ""}
@@ -73,6 +81,64 @@ class Model(nn.Module):
         from zoo_core.weights import save_pretrained
 
         return save_pretrained(self, directory, card=card)
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path, *, revision: str | None = None,
+                        components: Iterable[str] | None = None,
+                        device: str | torch.device | None = None,
+                        map_location: str | torch.device | None = None,
+                        dtype: torch.dtype | None = None, cache_dir: str | Path | None = None,
+                        force_download: bool = False, local_files_only: bool = False,
+                        strict: bool = True, **overrides: Any) -> "Model":
+        """Load a model with its weights, the way ``zoo.load`` does (sha256-checked).
+
+        ``name_or_path`` is, in this order: ``hf-hub:...`` / ``local-dir:...``; an existing
+        folder written by ``save_pretrained`` (or any ``Path``); a registry name or alias;
+        a Hub repo id ``org/repo[@rev]`` (its config.json names the architecture, which an
+        installed plugin must declare). ``Model.from_pretrained`` returns whatever model that
+        is; on a subclass it also checks that the model is an instance of that subclass
+        (``ModelClassError`` otherwise). ``map_location`` is accepted as another spelling of
+        ``device``; ``local_files_only`` reads the Hub cache only; ``overrides`` replace
+        config values; the other arguments are those of ``zoo.load``.
+
+        Example::
+
+            model = Model.from_pretrained("msp-digits")
+            model = Model.from_pretrained("my-org/my-model", revision="<commit>")
+        """
+        from zoo_core.pretrained import from_pretrained
+
+        return from_pretrained(cls, name_or_path, revision=revision, local_files_only=local_files_only,
+                               map_location=map_location, device=device, dtype=dtype,
+                               components=None if components is None else list(components),
+                               cache_dir=cache_dir, force_download=force_download, strict=strict,
+                               **overrides)
+
+    def push_to_hub(self, repo_id: str, *, token: str | None = None, private: bool = False,
+                    branch: str | None = None, commit_message: str | None = None,
+                    endpoint: str | None = None, card: "str | ModelCard | None" = None):
+        """Publish this model as Hub repo ``repo_id``, checked the way ``zoo publish`` checks.
+
+        Saves the model (``save_pretrained``) with ``card`` (a ``ModelCard`` or Markdown) into a
+        temporary folder, refuses it unless the card has a license and results, then uploads it
+        with ``HfApi.create_repo(exist_ok=True)`` + ``upload_folder``. Without ``card`` the card
+        comes from the catalog entry, and keeps the entry's results only if the weights are
+        the very files they were measured on. ``token`` defaults to HF_TOKEN or the stored
+        login, ``endpoint`` to HF_ENDPOINT; ``branch`` must exist (default main).
+
+        Returns:
+            ``publish.Upload``: ``.weights`` is the catalog ``weights`` entry that ``zoo publish``
+            prints (repo, the pinned commit, each file's sha256 and bytes), ``.commit``
+            huggingface_hub's ``CommitInfo`` and ``.url`` the commit's address.
+
+        Raises:
+            ZooError: the folder is not publishable, or the Hub refused (no or wrong token)
+                or could not be reached.
+        """
+        from zoo_core.pretrained import push_to_hub
+
+        return push_to_hub(self, repo_id, token=token, private=private, branch=branch,
+                           commit_message=commit_message, endpoint=endpoint, card=card)
 
 
 @runtime_checkable

@@ -139,6 +139,7 @@ def save_pretrained(model: nn.Module, directory: str | Path, *, card: str | None
             continue
         path = directory / component_file(component)
         save_model(module, str(path), metadata={"zoo_name": str(model.zoo_name), "component": component})
+        _sort_metadata(path)
         files[component] = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
     config = {
         "zoo_name": model.zoo_name,
@@ -152,6 +153,25 @@ def save_pretrained(model: nn.Module, directory: str | Path, *, card: str | None
     if card is not None:
         (directory / "README.md").write_text(card)
     return directory
+
+
+def _sort_metadata(path: Path) -> None:
+    """Sort a safetensors file's ``__metadata__`` in place.
+
+    safetensors writes that map in hash order, which changes from one call to the next, so the
+    same weights would get another sha256 each time they are saved. Sorted, they always make
+    the same bytes (the header keeps its length: same keys, same values, same padding).
+    """
+    with open(path, "r+b") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        if "__metadata__" not in header:
+            return
+        header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(text) <= size:
+            f.seek(8)
+            f.write(text.ljust(size))
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""pytest fixtures: a fake Hub on loopback, an isolated Hub cache, an isolated registry."""
+"""pytest fixtures: a fake Hub on loopback (read-only or taking pushes), an isolated Hub cache, an isolated registry."""
 
 from __future__ import annotations
 
@@ -74,6 +74,22 @@ def start_fake_hub(root: Path, handler: type[HubRequestHandler] = HubRequestHand
 def fake_hub(tmp_path: Path, hub_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
     """A Hub server on 127.0.0.1 over an empty folder; HF_ENDPOINT points at it."""
     with start_fake_hub(tmp_path / "hub") as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        yield hub
+
+
+@pytest.fixture
+def fake_hub_api(tmp_path: Path, hub_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """Like ``fake_hub``, and it takes pushes too: ``HfApi.create_repo`` and ``upload_folder``
+    (so ``model.push_to_hub`` and ``zoo publish``) write into ``fake_hub_api.root``.
+
+    Set ``fake_hub_api.server.write_token = "..."`` to refuse pushes without that token (401).
+    HF_TOKEN is unset for the test. See ``zoo_core.testing.hub_api``.
+    """
+    from zoo_core.testing.hub_api import HubWriteHandler
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with start_fake_hub(tmp_path / "hub-api", handler=HubWriteHandler) as hub:
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         yield hub
 

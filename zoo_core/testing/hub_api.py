@@ -29,7 +29,13 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from zoo_core.hubserver import HubRequestHandler, _safe_part
+from zoo_core.hubserver import HubRequestHandler
+
+
+def _safe_part(part: str) -> bool:
+    """A path component this fake may write: not empty, not hidden, no separators or NULs."""
+    return bool(part) and not part.startswith(".") and not any(c in part for c in "/\\\0")
+
 
 MAX_BODY = 512 << 20  # refuse request bodies above 512 MiB (the fake is for small test models)
 

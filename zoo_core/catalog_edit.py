@@ -1,7 +1,7 @@
-"""Write values into registry.yaml without disturbing the rest of the file.
+"""Write values into a catalog file (registry.yaml, a plugin's catalog.yaml) without disturbing it.
 
 Only ``zoo eval --write`` (results) and ``zoo publish --write`` (weights) change the catalog,
-so no number in it is ever typed by hand. The edit is textual (comments and layout of every
+so no number in it is ever typed by hand (``zoo_core.catalog_files`` finds the file). The edit is textual (comments and layout of every
 other line stay as they are) and the result is validated before it replaces the file.
 """
 
@@ -25,7 +25,7 @@ def set_field(path: str | Path, name: str, field: str, value: Any) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if re.match(rf"^{re.escape(name)}\s*:", line)), None)
     if start is None:
-        raise CatalogError(f"no entry {name!r} to update (only first-party entries live here)",
+        raise CatalogError(f"no entry {name!r} to update in this file",
                            source=str(path), entry=name)
     end = next((i for i in range(start + 1, len(lines))
                 if lines[i].strip() and not lines[i].startswith((" ", "#"))), len(lines))

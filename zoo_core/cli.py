@@ -6,6 +6,7 @@
     zoo download PATTERN [--force]
     zoo cite NAME
     zoo hub serve DIR [--host 127.0.0.1] [--port N]
+    zoo new-plugin NAME [DIR]
 """
 
 from __future__ import annotations
@@ -161,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="do not log requests")
     p.set_defaults(fn=cmd_hub_serve)
 
+    from zoo_core.scaffold import add_command as add_new_plugin
+
+    add_new_plugin(sub)
     for extra in _extra_commands():
         extra(sub)
     return parser

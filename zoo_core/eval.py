@@ -1,7 +1,8 @@
 """``zoo eval NAME``: evaluate a model through its Task; ``--write`` records the numbers.
 
 The numbers go into the model card (front matter ``model-index`` and the Results section) and
-into registry.yaml's ``results`` for the entry, so no result is ever typed by hand.
+into the entry's ``results`` in the catalog file that defines it (registry.yaml or a plugin's
+catalog.yaml), so no result is ever typed by hand.
 """
 
 from __future__ import annotations
@@ -61,12 +62,17 @@ def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, t
                          encoding="utf-8")
 
 
-def record(name: str, results: dict[str, Any], *, weights: str | Path | None = None,
-           registry_path: str | Path | None = None) -> list[str]:
-    """Write results to the model card (``weights``/README.md) and registry.yaml; returns what changed."""
+def record(name: str, results: dict[str, Any], *, weights: str | Path | None = None) -> list[str]:
+    """Write results to the model card (``weights``/README.md) and to the catalog file that
+    defines the entry; returns what changed.
+
+    Raises:
+        ZooError: the entry's catalog cannot be written here (the message says what to edit
+            and what was already written).
+    """
     import zoo
-    from zoo_core.catalog_edit import set_field
-    from zoo_core.registry import default_registry_path
+    from zoo_core.catalog_files import write_field
+    from zoo_core.errors import CatalogError
 
     entry = zoo.entry(name)
     changed = []
@@ -74,10 +80,12 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
         write_card_results(Path(weights) / "README.md", results, name=entry.name, task=entry.task,
                            settings=dict(entry.eval))
         changed.append(str(Path(weights) / "README.md"))
-    path = Path(registry_path) if registry_path else default_registry_path()
-    if path and entry.source == str(path):
-        set_field(path, entry.name, "results", results)
-        changed.append(f"{path} ({entry.name}.results)")
+    try:
+        changed.append(write_field(entry, "results", results))
+    except CatalogError as exc:
+        if not changed:
+            raise
+        raise zoo.ZooError(f"{exc}\n(already written: {', '.join(changed)})") from exc
     return changed
 
 

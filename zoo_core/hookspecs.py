@@ -39,7 +39,9 @@ def zoo_catalog() -> dict:
     """Catalog entries: ``{model_name: entry}``, each entry shaped like one in registry.yaml.
 
     First-party plugins keep their entries in the project's registry.yaml instead; this hook
-    is how third-party plugins add models.
+    is how third-party plugins add models. Returning
+    ``zoo_core.catalog_files.package_catalog("my_pkg", "catalog.yaml")`` (a YAML file in the
+    package) lets ``zoo eval --write`` and ``zoo publish --write`` update the entries.
     """
 
 

@@ -74,9 +74,10 @@ class Registry:
         for status in host.plugins.values():
             if status.status != "ok" or "zoo_catalog" not in status.data:
                 continue
+            data = status.data["zoo_catalog"]  # a CatalogData (package_catalog) knows its file
             try:
-                entries = parse_catalog(status.data["zoo_catalog"], source=f"plugin {status.name}",
-                                        plugin=status.dist)
+                entries = parse_catalog(data, source=getattr(data, "source", f"plugin {status.name}"),
+                                        lines=getattr(data, "lines", None), plugin=status.dist)
             except CatalogError as exc:
                 status.status, status.error = "failed", f"invalid catalog: {exc}"
                 continue

@@ -38,16 +38,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
         validate_folder(args.dir)
         print(f"{args.dir} is ready to publish")
         return 0
+    entry = None
+    if args.write:  # before anything is sent: the entry exists and its catalog file can be written
+        import zoo
+        from zoo_core.catalog_files import defining_file
+
+        entry = zoo.entry(validate_folder(args.dir).get("zoo_name") or "")
+        defining_file(entry, "weights")
     weights = publish(args.dir, args.repo, local=args.local)
     print(yaml.safe_dump({"weights": weights}, sort_keys=False).rstrip())
-    if args.write:
-        import zoo
-        from zoo_core.catalog_edit import set_field
-        from zoo_core.registry import default_registry_path
+    if entry is not None:
+        from zoo_core.catalog_files import write_field
 
-        config = json.loads((__import__("pathlib").Path(args.dir) / "config.json").read_text())
-        set_field(default_registry_path(), zoo.entry(config["zoo_name"]).name, "weights", weights)
-        print(f"wrote the weights of {config['zoo_name']} into {default_registry_path()}")
+        print(f"wrote {write_field(entry, 'weights', weights)}")
     return 0
 
 
@@ -72,7 +75,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.add_argument("--write", action="store_true",
-                   help="write the results into the model card and registry.yaml")
+                   help="write the results into the model card and the catalog file that "
+                        "defines the entry (registry.yaml or the plugin's catalog.yaml)")
     p.set_defaults(fn=cmd_eval)
 
     p = sub.add_parser("publish", help="Validate a trained folder, push it to the Hub, print its catalog entry.",
@@ -81,7 +85,9 @@ def register(sub) -> None:
     p.add_argument("--repo", required=False, help="ORG/NAME on the Hub")
     p.add_argument("--local", help="copy into this local Hub-layout folder (e.g. hub/) instead of uploading")
     p.add_argument("--dry-run", action="store_true", help="only validate")
-    p.add_argument("--write", action="store_true", help="write the weights entry into registry.yaml")
+    p.add_argument("--write", action="store_true",
+                   help="write the weights entry into the catalog file that defines the model "
+                        "(registry.yaml or the plugin's catalog.yaml)")
     p.set_defaults(fn=cmd_publish)
 
     try:

@@ -1,4 +1,5 @@
-"""Tests for zoo_core.ops: dispatch, Op, launch sizes, the kernel checker, rotate_blocks, bench.
+"""Tests for zoo_core.ops: dispatch, Op, launch sizes, the kernel checker, rotate_blocks, bench,
+the dispatch rules of every op found (core and installed plugins), the op scaffold.
 
 Kernel-vs-reference checks run in one subprocess under TRITON_INTERPRET=1 (see
 zoo_core.ops.testing.run_interpreted); their check functions live in tests/ops_toy/checks.py.
@@ -6,22 +7,29 @@ zoo_core.ops.testing.run_interpreted); their check functions live in tests/ops_t
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import os
+import pkgutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import torch
 
-from zoo_core.ops import ENV_VAR, Op, TritonUnavailableError, choose_impl, rotate_blocks
+from zoo_core.errors import ZooError
+from zoo_core.ops import ENV_VAR, Op, OpDispatchError, TritonUnavailableError, choose_impl, rotate_blocks
 from zoo_core.ops import dispatch
 from zoo_core.ops.bench import bench_op, format_table
 from zoo_core.ops.launch import MAX_BLOCK, next_power_of_2, settings
 from zoo_core.ops.rotate_blocks import OP as ROTATE_OP
 from zoo_core.ops.rotate_blocks import rotate_blocks_reference
-from zoo_core.ops.testing import OpCheckError, _mismatch, check_op, non_contiguous, run_interpreted
+from zoo_core.ops.scaffold import OpScaffoldError, render_op, write_op
+from zoo_core.ops.testing import (OpCheckError, _mismatch, case, check_dispatch, check_op, constant, non_contiguous,
+                                  run_interpreted)
 
 HERE = Path(__file__).resolve().parent
 
@@ -113,6 +121,26 @@ class TestChooseImpl:
         triton_ok.setenv("TRITON_INTERPRET", "1")
         assert choose_impl("triton", torch.ones(1)) == "triton"
 
+    def test_unsupported_arguments_run_the_reference_unless_forced(self, triton_ok):
+        why = "the kernel computes in float32 and x is torch.float64"
+        assert choose_impl(None, _FakeCuda(), unsupported=why) == "reference"
+        with pytest.raises(OpDispatchError, match=rf"^myop: impl='triton' forces the Triton kernel, but {why}\. "
+                                                  "For these arguments, use impl='reference'"):
+            choose_impl("triton", _FakeCuda(), op="myop", unsupported=why)
+        triton_ok.setenv(ENV_VAR, "triton")
+        with pytest.raises(OpDispatchError, match=f"{why}.*set {ENV_VAR}=reference or unset it"):
+            choose_impl(None, _FakeCuda(), unsupported=why)
+
+    def test_messages_name_the_op(self, triton_missing):
+        with pytest.raises(OpDispatchError, match="^myop: impl='gpu' is not an op implementation"):
+            choose_impl("gpu", op="myop")
+        with pytest.raises(TritonUnavailableError, match="^myop: impl='triton'"):
+            choose_impl("triton", _FakeCuda(), op="myop")
+
+    def test_errors_are_zoo_errors_and_builtins(self):
+        assert issubclass(OpDispatchError, ZooError) and issubclass(OpDispatchError, ValueError)
+        assert issubclass(TritonUnavailableError, ZooError) and issubclass(TritonUnavailableError, ImportError)
+
 
 def _double(x, *, k=2.0):
     return x * k
@@ -142,6 +170,28 @@ class TestOp:
     def test_triton_target_must_be_module_colon_function(self):
         with pytest.raises(ValueError, match="'module:function'"):
             Op("x", reference=_double, triton="just_a_module")
+
+    def test_validates_once_before_dispatch(self, clean_env):
+        seen = []
+
+        def validate(x, *, k=2.0):
+            seen.append(k)
+            if k < 0:
+                raise ValueError("k must be >= 0")
+
+        op = Op("double", reference=_double, triton="no_such_module_xyz:fn", validate=validate)
+        torch.testing.assert_close(op(torch.ones(2), k=3.0), torch.full((2,), 3.0))
+        with pytest.raises(ValueError, match="k must be >= 0"):    # the input error comes before the impl error
+            op(torch.ones(2), k=-1.0, impl="gpu")
+        assert seen == [3.0, -1.0]
+
+    def test_choose_passes_arguments_to_triton_unsupported(self, triton_ok):
+        op = Op("double", reference=_double, triton="no_such_module_xyz:fn",
+                triton_unsupported=lambda x, *, k=2.0: None if k < 10 else f"k={k} is too large")
+        assert op.choose(_FakeCuda(), k=3.0) == "triton"
+        assert op.choose(_FakeCuda(), k=30.0) == "reference"
+        with pytest.raises(OpDispatchError, match="double: impl='triton' forces the Triton kernel, but k=30.0 is too large"):
+            op.choose(_FakeCuda(), k=30.0, impl="triton")
 
 
 class TestLaunch:
@@ -267,6 +317,25 @@ def _halve(x):
     return x / 2
 
 
+def _double_wrong_k_grad(x, *, k=2.0):
+    half = 0.5 * x.detach() * k
+    return x * k.detach() + half - half.detach()   # the forward is right; dk is half what it should be
+
+
+def _count_into(x, counter):
+    counter.add_(1.0)          # an in-place side effect, like running statistics
+    return x * 2
+
+
+def _count_into_twice(x, counter):
+    counter.add_(2.0)
+    return x * 2
+
+
+def _maybe_scale(x, z):
+    return x * 3, (None if z is None else z * x)
+
+
 def _halve_skip_last(x):
     y = x / 2
     return torch.cat([y[:-1], torch.zeros_like(y[-1:])]) if y.numel() else y
@@ -292,6 +361,28 @@ class TestCheckOp:
             check_op(op, [(torch.randn(300),)], gradcheck=("reference",))
         with pytest.raises(ValueError, match="'reference' or 'triton'"):
             check_op(op, [(torch.randn(3),)], gradcheck=("cuda",))
+
+    def test_keyword_tensors_get_gradients(self):
+        op = Op("double", reference=_double, triton=f"{__name__}:_double_wrong_k_grad")
+        with pytest.raises(OpCheckError, match=r"case 0 \(torch.float32\[5\], k=torch.float32\[1\]\).*grad of k") as err:
+            check_op(op, [case(torch.randn(5), k=torch.tensor([1.5]))], gradcheck=())
+        assert "grad of input 0" not in str(err.value) and "forward" not in str(err.value)
+        passed = check_op(Op("double", reference=_double, triton=f"{__name__}:_double"),
+                          [case(torch.randn(5), k=torch.tensor([1.5]))])
+        assert any("gradcheck float64 triton (torch.float32[5], k=torch.float32[1])" in p for p in passed)
+
+    def test_constants_get_no_gradient_and_are_compared_after_the_call(self):
+        ok = Op("count", reference=_count_into, triton=f"{__name__}:_count_into")
+        passed = check_op(ok, [(torch.randn(4), constant(torch.zeros(4)))])
+        assert len(passed) == 2 + 2    # contiguous, strided; gradcheck of both impls over x alone
+        bad = Op("count", reference=_count_into, triton=f"{__name__}:_count_into_twice")
+        with pytest.raises(OpCheckError, match="input 1 after the call: 4/4 elements off"):
+            check_op(bad, [(torch.randn(4), constant(torch.zeros(4)))], gradcheck=())
+
+    def test_none_outputs_and_arguments(self):
+        op = Op("maybe", reference=_maybe_scale, triton=f"{__name__}:_maybe_scale")
+        passed = check_op(op, [(torch.randn(3), None), (torch.randn(3), torch.randn(3))])
+        assert any("case 0 (torch.float32[3], None)" in p for p in passed)
 
     def test_low_precision_falls_back_to_float64_truth(self):
         truth = torch.tensor([0.2031, 1.0], dtype=torch.float64)
@@ -393,3 +484,116 @@ class TestBench:
         rows = bench_op(op, {"tiny": lambda: (torch.randn(1),)}, device="cpu", compile=False, backward=False, runs=1)
         assert rows[0].median_ms is None and "RuntimeError: boom" in rows[0].error
         assert "failed: RuntimeError: boom" in format_table(rows)
+
+
+# --- every op's dispatch rules (core and installed plugins) -------------------------------------
+
+
+def _declared_ops() -> dict[str, Op]:
+    """The ``OP`` of every op folder in ``zoo_core.ops`` and in each installed plugin's ``ops`` package."""
+    tops = {"zoo_core"} | {ep.value.split(":")[0].split(".")[0] for ep in metadata.entry_points(group="zoo.plugins")}
+    found: dict[str, Op] = {}
+    for top in sorted(tops):
+        if importlib.util.find_spec(top) is None or importlib.util.find_spec(f"{top}.ops") is None:
+            continue
+        package = importlib.import_module(f"{top}.ops")
+        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            if info.ispkg:
+                op = getattr(importlib.import_module(info.name), "OP", None)
+                assert isinstance(op, Op), f"op folder {info.name} declares no OP = Op(...)"
+                found[op.name] = op
+    return found
+
+
+DECLARED_OPS = _declared_ops()
+
+
+def test_ops_are_found_in_core_and_plugins():
+    assert "rotate_blocks" in DECLARED_OPS
+    plugin_tops = {ep.value.split(".")[0] for ep in metadata.entry_points(group="zoo.plugins")}
+    for top, op in {"zoo_akorn": "kuramoto_step", "zoo_msp": "lstsq_transition", "zoo_sngan": "conditional_batch_norm"}.items():
+        if top in plugin_tops:
+            assert op in DECLARED_OPS, f"{top} is installed but its op {op} was not found"
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED_OPS))
+def test_dispatch_rules_hold_for_every_op(name):
+    """The core's rules (check_dispatch) on each op's example: positional-only (rotate_blocks), keyword
+    settings and two outputs (kuramoto_step), an optional tensor and kernel limits (lstsq_transition),
+    optional running statistics and shapes the kernel refuses (conditional_batch_norm)."""
+    assert len(check_dispatch(DECLARED_OPS[name])) == 12
+
+
+class TestCheckDispatch:
+    def test_reports_a_kernel_never_chosen(self):
+        op = Op("double", reference=_double, triton=f"{__name__}:_double", triton_unsupported=lambda x, **k: "never",
+                example=lambda: ((torch.ones(2),), {}))
+        with pytest.raises(OpCheckError, match=r"CUDA tensors run the kernel: chose 'reference' \(triton_unsupported: never\)"):
+            check_dispatch(op)
+
+    def test_reports_a_cpu_path_that_is_not_the_reference(self):
+        op = Op("double", reference=_double, triton=f"{__name__}:_double",
+                example=lambda: ((torch.ones(2),), {}), validate=lambda x, **k: x.mul_(2))
+        with pytest.raises(OpCheckError, match="CPU tensors run the reference: the result differs"):
+            check_dispatch(op)
+
+    def test_needs_an_example(self):
+        with pytest.raises(ValueError, match="declares no example="):
+            check_dispatch(Op("double", reference=_double, triton=f"{__name__}:_double"))
+
+    def test_restores_the_environment(self, clean_env):
+        clean_env.setenv(ENV_VAR, "reference")
+        real = dispatch._import_triton
+        check_dispatch(ROTATE_OP)
+        assert os.environ[ENV_VAR] == "reference" and "TRITON_INTERPRET" not in os.environ
+        assert dispatch._import_triton is real
+
+
+# --- the op scaffold ----------------------------------------------------------------------------
+
+
+class TestScaffold:
+    def test_renders_the_op_folder_test_and_benchmark(self):
+        files = render_op("fused_gate", package="zoo_demo")
+        assert sorted(files) == [
+            "benchmarks/ops_fused_gate.py", "tests/test_ops_fused_gate.py",
+            *(f"zoo_demo/ops/fused_gate/{f}.py" for f in ("__init__", "checks", "function", "kernels", "reference")),
+        ]
+        assert "class FusedGateFunction(torch.autograd.Function)" in files["zoo_demo/ops/fused_gate/function.py"]
+        assert 'triton="zoo_demo.ops.fused_gate.function:fused_gate_triton"' in files["zoo_demo/ops/fused_gate/__init__.py"]
+        assert all("${" not in text for text in files.values())
+        for rel, text in files.items():
+            compile(text, rel, "exec")
+
+    @pytest.mark.parametrize(("name", "package"), [("FusedGate", "zoo_demo"), ("2x", "zoo_demo"), ("class", "zoo_demo"),
+                                                    ("gate", "zoo-demo"), ("gate", "zoo_demo.")])
+    def test_bad_names(self, name, package):
+        with pytest.raises(OpScaffoldError, match="must be"):
+            render_op(name, package=package)
+
+    def test_write_refuses_to_overwrite(self, tmp_path):
+        (tmp_path / "tests").mkdir()
+        (tmp_path / "tests" / "test_ops_gate.py").write_text("# mine")
+        with pytest.raises(OpScaffoldError, match="would overwrite .*test_ops_gate.py"):
+            write_op(tmp_path, "gate", package="zoo_demo")
+        assert (tmp_path / "tests" / "test_ops_gate.py").read_text() == "# mine"
+        assert not (tmp_path / "zoo_demo").exists()
+
+    def test_rendered_op_passes_its_own_tests_and_benchmark(self, tmp_path):
+        """The rendered tests (interpreter run via run_interpreted, dispatch rules, reference, errors),
+        its docstring example and its benchmark all run in a fresh process."""
+        write_op(tmp_path, "fused_gate", package="zoo_demo")
+        for init in ("zoo_demo/__init__.py", "zoo_demo/ops/__init__.py"):
+            (tmp_path / init).write_text("")
+        env = {k: v for k, v in os.environ.items() if k not in (ENV_VAR, "TRITON_INTERPRET")}
+        env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), *(p for p in sys.path if p)])
+
+        def run(*args):
+            proc = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            return proc.stdout
+
+        assert "4 passed" in run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ops_fused_gate.py")
+        run("-m", "doctest", "zoo_demo/ops/fused_gate/__init__.py")
+        table = run("benchmarks/ops_fused_gate.py", "--runs", "1", "--warmup", "0", "--no-compile", "--device", "cpu")
+        assert "| x[64,4096] | forward+backward | cpu | reference |" in table

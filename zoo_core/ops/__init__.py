@@ -1,17 +1,19 @@
 """CUDA-backed ops: a PyTorch reference (the spec) + a Triton kernel for CUDA tensors.
 
-Each op lives in ``<op>/{reference,kernels,function,__init__}.py`` and is declared with ``Op``;
-``choose_impl`` picks the path (``impl=`` > env ``ZOO_OPS_IMPL`` > CUDA + Triton > reference).
-Importing this package imports torch but never Triton; kernels load on first Triton call.
+Each op lives in ``<op>/{reference,kernels,function,checks,__init__}.py`` and is declared once
+with ``Op`` (core and plugins alike); ``choose_impl`` picks the path (``impl=`` > env
+``ZOO_OPS_IMPL`` > CUDA + supported arguments + Triton > reference). Importing this package
+imports torch but never Triton; kernels load on first Triton call.
 
 Helpers: ``zoo_core.ops.launch`` (block sizes), ``zoo_core.ops.testing`` (kernel vs reference
-under ``TRITON_INTERPRET=1``), ``zoo_core.ops.bench`` (timings).
+under ``TRITON_INTERPRET=1``), ``zoo_core.ops.bench`` (timings), ``zoo_core.ops.scaffold``
+(a new op folder in this form).
 
 Shared ops: ``rotate_blocks`` (per-token block-diagonal rotation).
 """
 
-from zoo_core.ops.dispatch import ENV_VAR, IMPLS, TritonUnavailableError, choose_impl
+from zoo_core.ops.dispatch import ENV_VAR, IMPLS, OpDispatchError, TritonUnavailableError, choose_impl
 from zoo_core.ops.op import Op
 from zoo_core.ops.rotate_blocks import rotate_blocks
 
-__all__ = ["ENV_VAR", "IMPLS", "Op", "TritonUnavailableError", "choose_impl", "rotate_blocks"]
+__all__ = ["ENV_VAR", "IMPLS", "Op", "OpDispatchError", "TritonUnavailableError", "choose_impl", "rotate_blocks"]

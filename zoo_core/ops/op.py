@@ -1,18 +1,25 @@
-"""``Op``: one name, a PyTorch reference and a lazily imported Triton implementation.
+"""``Op``: the one way to declare a CUDA-backed op (a PyTorch reference + a lazily imported Triton kernel).
 
-A plugin declares its op once and wraps it in a documented public function:
+A plugin's op folder ``<package>/ops/<op>/`` holds ``reference.py`` (the spec, and the input
+check), ``kernels.py`` (Triton), ``function.py`` (launchers, the ``torch.autograd.Function`` and
+``<op>_triton``), ``checks.py`` (kernel-vs-reference checks for ``zoo_core.ops.testing``) and an
+``__init__.py`` with one ``Op(...)`` declaration and the documented public function:
 
     >>> from zoo_core.ops import Op
     >>> def scale_reference(x, s):
     ...     return x * s
-    >>> SCALE = Op("scale", reference=scale_reference, triton="my_plugin.ops.scale.function:scale_triton")
+    >>> def scale_check(x, s):
+    ...     if not x.dtype.is_floating_point:
+    ...         raise TypeError(f"scale needs a floating-point x, got {x.dtype}.")
+    >>> SCALE = Op("scale", reference=scale_reference, triton="my_plugin.ops.scale.function:scale_triton",
+    ...            validate=scale_check)
     >>> import torch
     >>> SCALE(torch.ones(2), 3.0)            # CPU tensors: the reference runs, Triton is not imported
     tensor([3., 3.])
 
-The Triton side is a ``"module:function"`` string so that the kernel module (and Triton) is
-imported only when the Triton path is chosen. Both functions take the same arguments; the
-Triton one usually wraps ``torch.autograd.Function.apply`` (which takes no keywords).
+Calling the op validates the arguments (``validate``, both paths), picks the path with
+``zoo_core.ops.dispatch.choose_impl`` and runs it. ``zoo_core.ops.scaffold.render_op`` writes
+such a folder for a new op.
 """
 
 from __future__ import annotations
@@ -22,24 +29,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zoo_core.ops.dispatch import choose_impl
+from zoo_core.ops.dispatch import Impl, choose_impl
 
 __all__ = ["Op"]
 
 
 @dataclass(frozen=True)
 class Op:
-    """A CUDA-backed op. Calling it dispatches with ``choose_impl``.
+    """A CUDA-backed op. Calling it validates, dispatches with ``choose_impl`` and runs the chosen path.
 
     Args:
         name: the op's name, used in messages.
         reference: pure PyTorch function, the spec.
-        triton: ``"module:function"`` of the Triton implementation (same signature).
+        triton: ``"module:function"`` of the Triton implementation, with the reference's
+            signature (usually wrapping ``torch.autograd.Function.apply``). Imported on first
+            Triton call, so neither the kernel module nor Triton loads on the reference path.
+        validate: called with the op's arguments before dispatch; raises a clear error
+            (``TypeError`` / ``ValueError`` saying what is wrong and what to do) on bad input.
+            The one place inputs are checked: neither implementation checks again.
+        triton_unsupported: called with the (validated) arguments; returns why the kernel
+            cannot take them (dtype, size limits), or None. Automatic dispatch then runs the
+            reference; forcing Triton raises ``OpDispatchError`` quoting the reason.
+        example: returns ``(args, kwargs)`` of a small valid CPU call; the core's tests run
+            every op's dispatch rules on it.
     """
 
     name: str
     reference: Callable[..., Any]
     triton: str
+    validate: Callable[..., None] | None = None
+    triton_unsupported: Callable[..., str | None] | None = None
+    example: Callable[[], tuple[tuple, dict[str, Any]]] | None = None
     _loaded: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -66,7 +86,17 @@ class Op:
                 raise ImportError(f"Op {self.name!r}: cannot import its Triton implementation {self.triton!r}: {exc}") from exc
         return self._loaded["fn"]
 
-    def __call__(self, *args: Any, impl: str | None = None, **kwargs: Any) -> Any:
-        """Run the op; tensor arguments (top-level positional or keyword) decide the device dispatch."""
+    def choose(self, *args: Any, impl: str | None = None, **kwargs: Any) -> Impl:
+        """Which implementation a call with these (valid) arguments runs; see ``choose_impl``.
+
+        Tensor arguments (top-level positional or keyword) decide the device dispatch.
+        """
         tensors = [a for a in (*args, *kwargs.values()) if hasattr(a, "is_cuda")]
-        return self.resolve(choose_impl(impl, *tensors))(*args, **kwargs)
+        unsupported = self.triton_unsupported(*args, **kwargs) if self.triton_unsupported else None
+        return choose_impl(impl, *tensors, op=self.name, unsupported=unsupported)
+
+    def __call__(self, *args: Any, impl: str | None = None, **kwargs: Any) -> Any:
+        """Validate the arguments, then run the implementation ``choose`` picks."""
+        if self.validate is not None:
+            self.validate(*args, **kwargs)
+        return self.resolve(self.choose(*args, impl=impl, **kwargs))(*args, **kwargs)

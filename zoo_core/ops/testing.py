@@ -1,6 +1,6 @@
 """Check a Triton kernel against its PyTorch reference on the CPU, under Triton's interpreter.
 
-Two pieces:
+Three pieces:
 
 * ``check_op(op, cases)`` compares ``op``'s Triton path with its reference: forward values,
   gradients of every floating input (float32 / bfloat16 / ... with per-dtype tolerances; where
@@ -8,11 +8,15 @@ Two pieces:
   the reference's own error),
   the same on non-contiguous copies of the inputs, and ``torch.autograd.gradcheck`` in float64
   (reference and, where the kernel supports float64, kernel). Put odd and empty sizes in
-  ``cases``. It raises ``OpCheckError`` listing every mismatch.
+  ``cases``; ``case(*args, **kwargs)`` adds keyword arguments and ``constant(t)`` marks a tensor
+  that gets no gradient (compared after the call instead). It raises ``OpCheckError`` listing
+  every mismatch.
 * ``run_interpreted("pkg.module:function", ...)`` runs such check functions in a fresh Python
   with ``TRITON_INTERPRET=1``. Triton reads that variable when ``@triton.jit`` decorates a
   kernel, so it must be set before the kernel module is imported; a subprocess makes that
   true whatever the test session imported before.
+* ``check_dispatch(op)`` checks the core's dispatch rules on ``op.example()`` (plain pytest,
+  no interpreter, no GPU); the core runs it for every op it finds.
 
 From pytest (a plugin's ``tests/``)::
 
@@ -35,13 +39,14 @@ all to one ``run_interpreted`` call): each process pays for importing torch and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +54,8 @@ import torch
 
 from zoo_core.ops.op import Op
 
-__all__ = ["DEFAULT_TOLERANCES", "InterpretedResult", "OpCheckError", "check_op", "non_contiguous", "run_interpreted"]
+__all__ = ["DEFAULT_TOLERANCES", "Case", "Constant", "InterpretedResult", "OpCheckError", "case", "check_dispatch",
+           "check_op", "constant", "non_contiguous", "run_interpreted"]
 
 DEFAULT_TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
     torch.float64: (1e-10, 1e-8),
@@ -67,6 +73,37 @@ class OpCheckError(AssertionError):
 # --- inputs -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Case:
+    """One call of the op: positional and keyword arguments. Build it with ``case(...)``."""
+
+    args: tuple
+    kwargs: dict[str, Any]
+
+
+def case(*args: Any, **kwargs: Any) -> Case:
+    """A ``check_op`` case with keyword arguments: ``case(x, y, n=4, gamma=torch.tensor([0.5]))``.
+
+    Floating tensors among the keywords are cast and differentiated like positional ones; a plain
+    tuple is a case of positional arguments only.
+    """
+    return Case(args, kwargs)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A floating tensor argument that receives no gradient (see ``constant``)."""
+
+    value: torch.Tensor
+
+
+def constant(t: torch.Tensor) -> Constant:
+    """Mark a tensor argument as a constant: cast to each dtype and cloned for every call, but
+    given no gradient, and compared between the paths *after* the call (an op may update it in
+    place, like batch norm's running statistics)."""
+    return Constant(t)
+
+
 def non_contiguous(t: torch.Tensor) -> torch.Tensor:
     """A non-contiguous tensor equal to ``t`` (a strided view into a buffer twice as large)."""
     buf = torch.empty(*t.shape, 2, dtype=t.dtype, device=t.device)
@@ -78,23 +115,62 @@ def _is_float_tensor(a: Any) -> bool:
     return isinstance(a, torch.Tensor) and a.dtype.is_floating_point
 
 
-def _prepare(case: Sequence[Any], dtype: torch.dtype, *, grad: bool, strided: bool, upcast: bool = False) -> list[Any]:
+def _as_case(c: Case | Sequence[Any]) -> Case:
+    return c if isinstance(c, Case) else Case(tuple(c), {})
+
+
+def _leaf_numel(c: Case) -> int:
+    return sum(a.numel() for a in (*c.args, *c.kwargs.values()) if _is_float_tensor(a))
+
+
+@dataclass
+class _Call:
+    """A case prepared for one call: its arguments, the differentiated inputs and the constants,
+    keyed by position (int) or keyword (str)."""
+
+    args: tuple
+    kwargs: dict[str, Any]
+    leaves: dict[int | str, torch.Tensor]
+    constants: dict[int | str, torch.Tensor]
+
+    def run(self, fn: Any, replace: Mapping[int | str, Any] | None = None) -> Any:
+        sub = replace or {}
+        return fn(*(sub.get(i, a) for i, a in enumerate(self.args)), **{k: sub.get(k, a) for k, a in self.kwargs.items()})
+
+
+def _prepare(c: Case, dtype: torch.dtype, *, grad: bool, strided: bool, upcast: bool = False) -> _Call:
     """Round floating tensors to ``dtype`` (then to float64 if ``upcast``), make them leaves, optionally strided."""
-    out = []
-    for a in case:
+    call = _Call((), {}, {}, {})
+
+    def prep(key: int | str, a: Any) -> Any:
+        is_constant = isinstance(a, Constant)
+        a = a.value if is_constant else a
         if _is_float_tensor(a):
             a = a.detach().to(dtype)
             a = a.double() if upcast else a
+        if isinstance(a, torch.Tensor):
             a = non_contiguous(a) if strided else a.clone()
-            a.requires_grad_(grad)
-        elif isinstance(a, torch.Tensor) and strided:
-            a = non_contiguous(a)
-        out.append(a)
-    return out
+        if is_constant:
+            call.constants[key] = a
+        elif _is_float_tensor(a):
+            call.leaves[key] = a.requires_grad_(grad)
+        return a
+
+    call.args = tuple(prep(i, a) for i, a in enumerate(c.args))
+    call.kwargs = {k: prep(k, a) for k, a in c.kwargs.items()}
+    return call
 
 
-def _describe(case: Sequence[Any]) -> str:
-    return ", ".join(f"{a.dtype}{list(a.shape)}" if isinstance(a, torch.Tensor) else repr(a) for a in case)
+def _label(key: int | str) -> str:
+    return f"input {key}" if isinstance(key, int) else key
+
+
+def _describe(c: Case) -> str:
+    def one(a: Any) -> str:
+        a = a.value if isinstance(a, Constant) else a
+        return f"{a.dtype}{list(a.shape)}" if isinstance(a, torch.Tensor) else repr(a)
+
+    return ", ".join([*map(one, c.args), *(f"{k}={one(a)}" for k, a in c.kwargs.items())])
 
 
 def _as_tuple(out: Any) -> tuple[torch.Tensor, ...]:
@@ -133,23 +209,24 @@ def _mismatch(name: str, got: torch.Tensor | None, want: torch.Tensor | None, tr
             f"vs reference {w[idx].item():.6g}{exact} (atol={atol:g}, rtol={rtol:g})")
 
 
-def _run(fn: Any, args: list[Any], cotangent_seed: int, grad: bool, cot_dtype: torch.dtype):
-    """Outputs and (if ``grad``) gradients of all floating inputs for fixed random cotangents (rounded to ``cot_dtype``)."""
-    outs = _as_tuple(fn(*args))
-    if not grad:
-        return outs, ()
-    inputs = [a for a in args if _is_float_tensor(a)]
-    gen = torch.Generator().manual_seed(cotangent_seed)
-    pairs = [(o, torch.randn(o.shape, generator=gen, dtype=torch.float64).to(cot_dtype).to(o)) for o in outs if o.requires_grad]
-    if not pairs:
-        return outs, tuple(None for _ in inputs)
-    grads = torch.autograd.grad([o for o, _ in pairs], inputs, [c for _, c in pairs], allow_unused=True)
-    return outs, grads
+def _run(fn: Any, call: _Call, cotangent_seed: int, grad: bool, cot_dtype: torch.dtype):
+    """Outputs, gradients of the leaves (if ``grad``) for fixed random cotangents (rounded to
+    ``cot_dtype``), and the constants after the call."""
+    outs = _as_tuple(call.run(fn))
+    grads: dict[int | str, torch.Tensor | None] = {}
+    if grad and call.leaves:
+        gen = torch.Generator().manual_seed(cotangent_seed)
+        pairs = [(o, torch.randn(o.shape, generator=gen, dtype=torch.float64).to(cot_dtype).to(o))
+                 for o in outs if isinstance(o, torch.Tensor) and o.requires_grad]
+        found = (torch.autograd.grad([o for o, _ in pairs], list(call.leaves.values()), [c for _, c in pairs],
+                                     allow_unused=True) if pairs else (None,) * len(call.leaves))
+        grads = dict(zip(call.leaves, found))
+    return outs, grads, dict(call.constants)
 
 
 def check_op(
     op: Op,
-    cases: Iterable[Sequence[Any]],
+    cases: Iterable[Case | Sequence[Any]],
     *,
     dtypes: Iterable[torch.dtype] = (torch.float32,),
     tolerances: Mapping[torch.dtype, tuple[float, float]] | None = None,
@@ -166,8 +243,9 @@ def check_op(
 
     Args:
         op: the op (its ``resolve("reference")`` and ``resolve("triton")`` are compared).
-        cases: argument tuples for ``op``. Floating tensors are cast to each dtype and receive
-            gradients; other arguments pass through. Include odd and empty sizes.
+        cases: argument tuples for ``op``, or ``case(*args, **kwargs)`` for keyword arguments.
+            Floating tensors are cast to each dtype and receive gradients (except those wrapped
+            in ``constant``); other arguments pass through. Include odd and empty sizes.
         dtypes: dtypes to compare at, each with its ``tolerances`` entry (default ``DEFAULT_TOLERANCES``).
         tolerances: ``{dtype: (atol, rtol)}`` overriding the defaults.
         grad: also compare gradients of every floating input (random cotangents).
@@ -186,7 +264,7 @@ def check_op(
             small enough for gradcheck.
     """
     tol = {**DEFAULT_TOLERANCES, **(tolerances or {})}
-    cases = [tuple(c) for c in cases]
+    cases = [_as_case(c) for c in cases]
     dtypes = tuple(dtypes)
     gradcheck = tuple(gradcheck)
     for impl in gradcheck:
@@ -199,51 +277,47 @@ def check_op(
     passed: list[str] = []
     failures: list[str] = []
 
-    for c, case in enumerate(cases):
+    for n, c in enumerate(cases):
         for dtype in dtypes:
             atol, rtol = tol[dtype]
             try:
-                want_out, want_grads = _run(ref_fn, _prepare(case, dtype, grad=grad, strided=False), seed + c, grad, dtype)
-                truth_out, truth_grads = (
-                    ((None,) * len(want_out), (None,) * len(want_grads)) if dtype == torch.float64 else
-                    _run(ref_fn, _prepare(case, dtype, grad=grad, strided=False, upcast=True), seed + c, grad, dtype)
-                )
+                want = _run(ref_fn, _prepare(c, dtype, grad=grad, strided=False), seed + n, grad, dtype)
+                truth = (None if dtype == torch.float64 else
+                         _run(ref_fn, _prepare(c, dtype, grad=grad, strided=False, upcast=True), seed + n, grad, dtype))
             except Exception as exc:
-                failures.append(f"case {c} ({_describe(case)}) {dtype}: reference raised {type(exc).__name__}: {exc}")
+                failures.append(f"case {n} ({_describe(c)}) {dtype}: reference raised {type(exc).__name__}: {exc}")
                 continue
             for layout in ("contiguous", "strided") if strided else ("contiguous",):
-                label = f"case {c} ({_describe(case)}) {dtype} {layout}"
+                label = f"case {n} ({_describe(c)}) {dtype} {layout}"
                 try:
-                    got_out, got_grads = _run(tri_fn, _prepare(case, dtype, grad=grad, strided=layout == "strided"), seed + c, grad, dtype)
+                    got = _run(tri_fn, _prepare(c, dtype, grad=grad, strided=layout == "strided"), seed + n, grad, dtype)
                 except Exception as exc:
                     failures.append(f"{label}: triton raised {type(exc).__name__}: {exc}")
                     continue
-                problems = [_mismatch("forward" if len(want_out) == 1 else f"forward output {i}", g, w, t, atol, rtol)
-                            for i, (g, w, t) in enumerate(zip(got_out, want_out, truth_out))]
-                if len(got_out) != len(want_out):
-                    problems.append(f"forward: triton returned {len(got_out)} outputs, reference {len(want_out)}")
-                float_inputs = [i for i, a in enumerate(case) if _is_float_tensor(a)]
-                problems += [_mismatch(f"grad of input {i}", g, w, t, atol, rtol)
-                             for i, g, w, t in zip(float_inputs, got_grads, want_grads, truth_grads)]
-                problems = [p for p in problems if p]
+                problems = _compare(got, want, truth, atol, rtol)
                 if problems:
                     failures.extend(f"{label}: {p}" for p in problems)
                 else:
                     passed.append(f"{label}: forward{' + grads' if grad else ''} match")
 
     if gradcheck:
-        small = [case for case in cases
-                 if 0 < sum(a.numel() for a in case if _is_float_tensor(a)) <= gradcheck_max_numel]
+        small = [c for c in cases if 0 < _leaf_numel(c) <= gradcheck_max_numel]
         if not small:
             raise ValueError(f"gradcheck needs a case with 0 < total input numel <= {gradcheck_max_numel}; add a small case.")
         for impl in gradcheck:
             fn = op.resolve(impl)
-            for case in small:
-                label = f"gradcheck float64 {impl} ({_describe(case)})"
-                args = _prepare(case, torch.float64, grad=True, strided=False)
+            for c in small:
+                label = f"gradcheck float64 {impl} ({_describe(c)})"
+                call = _prepare(c, torch.float64, grad=True, strided=False)
+
+                def flat(*leaves: torch.Tensor, call: _Call = call, fn: Any = fn) -> tuple[torch.Tensor, ...]:
+                    out = call.run(fn, dict(zip(call.leaves, leaves)))
+                    return tuple(o for o in _as_tuple(out) if isinstance(o, torch.Tensor))
+
                 try:
                     # fast_mode (random projections) for the kernel: a few launches instead of two per input element.
-                    torch.autograd.gradcheck(fn, tuple(args), eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=impl == "triton")
+                    torch.autograd.gradcheck(flat, tuple(call.leaves.values()), eps=1e-6, atol=1e-5, rtol=1e-3,
+                                             fast_mode=impl == "triton")
                 except Exception as exc:
                     failures.append(f"{label}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
                 else:
@@ -252,6 +326,130 @@ def check_op(
     if failures:
         raise OpCheckError(f"op {op.name!r}: {len(failures)} check(s) failed:\n  " + "\n  ".join(failures))
     return passed
+
+
+def _compare(got: tuple, want: tuple, truth: tuple | None, atol: float, rtol: float) -> list[str]:
+    """Mismatches between the kernel's ``(outputs, grads, constants)`` and the reference's."""
+    (got_out, got_grads, got_const), (want_out, want_grads, want_const) = got, want
+    truth_out, truth_grads, truth_const = truth or ((None,) * len(want_out), {}, {})
+    problems = [_mismatch("forward" if len(want_out) == 1 else f"forward output {i}", g, w, t, atol, rtol)
+                for i, (g, w, t) in enumerate(zip(got_out, want_out, truth_out))]
+    if len(got_out) != len(want_out):
+        problems.append(f"forward: triton returned {len(got_out)} outputs, reference {len(want_out)}")
+    problems += [_mismatch(f"grad of {_label(k)}", got_grads[k], w, truth_grads.get(k), atol, rtol)
+                 for k, w in want_grads.items()]
+    problems += [_mismatch(f"{_label(k)} after the call", got_const[k], w, truth_const.get(k), atol, rtol)
+                 for k, w in want_const.items()]
+    return [p for p in problems if p]
+
+
+# --- dispatch rules -----------------------------------------------------------------------------
+
+
+class _FakeCuda(torch.Tensor):
+    """A CPU tensor that reports ``is_cuda``: lets ``check_dispatch`` take the CUDA branch without a GPU."""
+
+    @property
+    def is_cuda(self) -> bool:  # type: ignore[override]
+        return True
+
+
+@contextlib.contextmanager
+def _dispatch_world(*, triton: bool, interpret: bool = False, env: str | None = None) -> Iterator[None]:
+    """Pretend Triton imports (or not), set ``TRITON_INTERPRET`` and ``ZOO_OPS_IMPL``; restore all after."""
+    from zoo_core.ops import dispatch
+
+    saved = {k: os.environ.pop(k, None) for k in ("TRITON_INTERPRET", dispatch.ENV_VAR)}
+    real = dispatch._import_triton
+    dispatch._import_triton = (lambda: None) if triton else (lambda: "ModuleNotFoundError: No module named 'triton'")
+    os.environ.update({**({"TRITON_INTERPRET": "1"} if interpret else {}), **({dispatch.ENV_VAR: env} if env else {})})
+    try:
+        yield
+    finally:
+        dispatch._import_triton = real
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None:
+                os.environ[k] = v
+
+
+def check_dispatch(op: Op) -> list[str]:
+    """Check the core's dispatch rules on ``op.example()`` (CPU only: no kernel runs, Triton is faked).
+
+    The rules: on CPU the reference runs; on CUDA (faked) the kernel is chosen when Triton
+    imports and the reference when it does not; ``impl=`` beats ``ZOO_OPS_IMPL``, which beats
+    the device; an unknown value, forcing Triton on CPU without ``TRITON_INTERPRET=1`` and
+    forcing it without Triton raise errors that name the op and say what to do.
+
+    Returns:
+        The rules that held.
+
+    Raises:
+        OpCheckError: a rule is broken (all broken ones listed).
+        ValueError: ``op`` has no ``example``.
+    """
+    from zoo_core.ops.dispatch import ENV_VAR, OpDispatchError, TritonUnavailableError
+
+    if op.example is None:
+        raise ValueError(f"op {op.name!r} declares no example=; give its Op a small valid CPU call to check dispatch on.")
+
+    def example(cuda: bool = False) -> tuple[tuple, dict[str, Any]]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            args, kwargs = op.example()
+        fake = (lambda a: a.as_subclass(_FakeCuda) if cuda and isinstance(a, torch.Tensor) else a)
+        return tuple(map(fake, args)), {k: fake(v) for k, v in kwargs.items()}
+
+    def choice(cuda: bool, want: str, impl: str | None = None) -> str | None:
+        args, kwargs = example(cuda)
+        try:
+            got = op.choose(*args, impl=impl, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - an error where a choice is due is a broken rule
+            return f"raised {type(exc).__name__}: {exc}"
+        why = op.triton_unsupported(*args, **kwargs) if op.triton_unsupported else None
+        return None if got == want else f"chose {got!r}" + (f" (triton_unsupported: {why})" if why else "")
+
+    def runs_reference() -> str | None:
+        got, want = op(*example()[0], **example()[1]), op.reference(*example()[0], **example()[1])
+        same = all(torch.equal(g, w) if isinstance(w, torch.Tensor) else g == w
+                   for g, w in zip(_as_tuple(got), _as_tuple(want), strict=True))
+        return None if same else "the result differs from the reference's"
+
+    def error(kind: type[Exception], *must: str, impl: str | None = "triton") -> str | None:
+        try:
+            op(*example()[0], impl=impl, **example()[1])
+        except kind as exc:
+            missing = [m for m in (op.name, *must) if m not in str(exc)]
+            return f"the message lacks {missing}: {exc}" if missing else None
+        except Exception as exc:  # noqa: BLE001 - the wrong error is a broken rule
+            return f"raised {type(exc).__name__} instead of {kind.__name__}: {exc}"
+        return f"raised nothing instead of {kind.__name__}"
+
+    rules: dict[str, str | None] = {}
+    with _dispatch_world(triton=True):
+        rules["CPU tensors run the reference"] = choice(False, "reference") or runs_reference()
+        rules["CUDA tensors run the kernel"] = choice(True, "triton")
+        rules["impl='reference' beats CUDA"] = choice(True, "reference", impl="reference")
+        rules["forcing Triton on CPU without TRITON_INTERPRET=1 is an error"] = error(
+            OpDispatchError, "TRITON_INTERPRET=1", "impl='reference'")
+        rules["impl='cuda' is an error"] = error(OpDispatchError, "impl='cuda'", "'reference', 'triton'", impl="cuda")
+    with _dispatch_world(triton=False):
+        rules["CUDA tensors without Triton run the reference"] = choice(True, "reference")
+        rules["forcing Triton without Triton is an error"] = error(TritonUnavailableError, "Install triton")
+    with _dispatch_world(triton=True, interpret=True):
+        rules["TRITON_INTERPRET=1 lets impl='triton' take CPU tensors"] = choice(False, "triton", impl="triton")
+    with _dispatch_world(triton=True, env="reference"):
+        rules[f"{ENV_VAR}=reference beats CUDA"] = choice(True, "reference")
+    with _dispatch_world(triton=True, env="triton"):
+        rules[f"{ENV_VAR}=triton forces the kernel"] = choice(True, "triton")
+        rules[f"impl='reference' beats {ENV_VAR}"] = choice(True, "reference", impl="reference")
+    with _dispatch_world(triton=True, env="fast"):
+        rules[f"{ENV_VAR}=fast is an error"] = error(OpDispatchError, f"{ENV_VAR}='fast'", impl=None)
+
+    broken = [f"{rule}: {problem}" for rule, problem in rules.items() if problem]
+    if broken:
+        raise OpCheckError(f"op {op.name!r}: {len(broken)} dispatch rule(s) broken:\n  " + "\n  ".join(broken))
+    return list(rules)
 
 
 # --- running checks under the interpreter --------------------------------------------------------

@@ -1,18 +1,21 @@
 """The fused Kuramoto step: reference semantics, dispatch, and Triton kernel vs reference
-(forward and all gradients, odd sizes) under TRITON_INTERPRET=1 in a subprocess."""
+(forward and all gradients, odd sizes) under TRITON_INTERPRET=1 in a subprocess
+(``zoo_core.ops.testing.run_interpreted`` running ``zoo_akorn.ops.kuramoto_step.checks``)."""
 
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-from zoo_akorn.ops import kuramoto_step
-from zoo_akorn.ops.kuramoto_step import kuramoto_step_reference
+from zoo_core.ops import OpDispatchError, dispatch
+from zoo_core.ops.testing import run_interpreted
 
-HERE = Path(__file__).parent
+from zoo_akorn.ops import kuramoto_step
+from zoo_akorn.ops.kuramoto_step import MAX_N, OP, kuramoto_step_reference
+
+CHECKS = "zoo_akorn.ops.kuramoto_step.checks"
 
 
 def unit(shape, n, seed=0, dtype=torch.float32):
@@ -22,12 +25,13 @@ def unit(shape, n, seed=0, dtype=torch.float32):
 
 
 def test_triton_kernel_matches_reference_under_interpreter():
-    pytest.importorskip("triton")
-    env = dict(os.environ, TRITON_INTERPRET="1", PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.run([sys.executable, str(HERE / "_triton_interpret_check.py")], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.startswith("ok")
+    results = run_interpreted(f"{CHECKS}:check_kuramoto_step", f"{CHECKS}:check_sudoku_model")
+    lines = results[f"{CHECKS}:check_kuramoto_step"].detail.splitlines()
+    # every case compared contiguous and strided (outputs + gradients), the empty one included
+    assert sum(line.endswith("forward + grads match") for line in lines) == 7 * 2
+    assert any("float32[0, 8]" in line for line in lines)
+    assert any(line.startswith("gradcheck float64 reference") for line in lines)
+    assert "parameter gradients match" in results[f"{CHECKS}:check_sudoku_model"].detail
 
 
 def test_identity_quirk_is_half_step_without_rotation():
@@ -75,12 +79,15 @@ def test_dispatch_and_errors(monkeypatch):
     x = unit((2, 8), 4)
     ref = kuramoto_step_reference(x, x, n=4, gamma=1.0)
     torch.testing.assert_close(kuramoto_step(x, x, n=4, gamma=1.0), ref)
-    with pytest.raises(ValueError, match="impl"):
+    with pytest.raises(ValueError, match="kuramoto_step: impl='cuda'"):
         kuramoto_step(x, x, n=4, gamma=1.0, impl="cuda")
     monkeypatch.setenv("ZOO_OPS_IMPL", "bogus")
     with pytest.raises(ValueError, match="bogus"):
         kuramoto_step(x, x, n=4, gamma=1.0)
     monkeypatch.delenv("ZOO_OPS_IMPL")
+    monkeypatch.setattr(dispatch, "_import_triton", lambda: None)   # as if Triton imported
+    with pytest.raises(OpDispatchError, match="tensors are on cpu.*TRITON_INTERPRET=1"):
+        kuramoto_step(x, x, n=4, gamma=1.0, impl="triton")
     with pytest.raises(ValueError, match="same shape"):
         kuramoto_step(x, x[:1], n=4, gamma=1.0)
     with pytest.raises(ValueError, match="multiple"):
@@ -89,6 +96,17 @@ def test_dispatch_and_errors(monkeypatch):
         kuramoto_step(torch.zeros(2, 9), torch.zeros(2, 9), n=3, gamma=1.0, omega=torch.zeros(4))
     with pytest.raises(ValueError, match=r"shape \[4\]"):
         kuramoto_step(x, x, n=4, gamma=1.0, omega=torch.zeros(3))
+
+
+def test_kernel_limit_on_oscillator_dimension(monkeypatch):
+    """Past MAX_N the kernel is not eligible: a forced Triton call says so before launching."""
+    monkeypatch.setattr(dispatch, "_import_triton", lambda: None)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    big = unit((1, 2 * MAX_N), 2 * MAX_N)
+    assert OP.triton_unsupported(big, big, n=2 * MAX_N, gamma=1.0) is not None
+    assert OP.triton_unsupported(big, big, n=MAX_N, gamma=1.0) is None
+    with pytest.raises(OpDispatchError, match=f"up to n={MAX_N} channels, got n={2 * MAX_N}.*impl='reference'"):
+        kuramoto_step(big, big, n=2 * MAX_N, gamma=1.0, impl="triton")
 
 
 def test_cpu_model_forward_never_imports_triton():

@@ -1,62 +1,24 @@
-"""lstsq_transition: Triton kernels vs the PyTorch reference under TRITON_INTERPRET=1 (run in
-a subprocess so the variable is set before triton is imported), gradcheck of the reference,
-and dispatch."""
-
-import os
-import subprocess
-import sys
-import textwrap
+"""lstsq_transition: Triton kernels vs the PyTorch reference under TRITON_INTERPRET=1 (in a
+subprocess, ``zoo_core.ops.testing.run_interpreted`` running ``zoo_msp.ops.lstsq_transition.checks``),
+gradcheck of the reference, and the kernel's limits in dispatch."""
 
 import pytest
 import torch
 
-from zoo_msp.ops.lstsq_transition import lstsq_transition, resolve_impl
+from zoo_core.ops import OpDispatchError, dispatch
+from zoo_core.ops.testing import run_interpreted
 
-INTERPRETED = textwrap.dedent(r"""
-    import torch
-    from zoo_msp.ops.lstsq_transition import lstsq_transition
-    torch.manual_seed(0)
-    worst = {}
-    # (B, R, a, S): odd sizes, a below/at/above the 16-wide tile, R not a multiple of BLOCK_R
-    for B, R, A, S in [(3, 37, 5, 7), (2, 32, 16, 4), (1, 70, 17, 33), (2, 9, 3, 1)]:
-        H0 = torch.randn(B, R, A, requires_grad=True)
-        H1 = (H0.detach() @ torch.randn(B, A, A) + 0.1 * torch.randn(B, R, A)).requires_grad_()
-        Z = torch.randn(B, S, A, requires_grad=True)
-        gM, gP = torch.randn(B, A, A), torch.randn(B, S, A)
-        outs = {}
-        for impl in ("triton", "reference"):
-            M, P = lstsq_transition(H0, H1, Z, impl=impl)
-            grads = torch.autograd.grad((M * gM).sum() + (P * gP).sum(), [H0, H1, Z])
-            outs[impl] = (M, P, *grads)
-        for name, a, b in zip(["M", "P", "dH0", "dH1", "dZ"], outs["triton"], outs["reference"]):
-            err = ((a - b).abs().max() / b.abs().max().clamp_min(1e-6)).item()
-            worst[name] = max(worst.get(name, 0.0), err)
-        # without Z: M only, gradient of M alone
-        M, P = lstsq_transition(H0, H1, impl="triton")
-        assert P is None
-        g_t = torch.autograd.grad((M * gM).sum(), [H0, H1])
-        g_r = torch.autograd.grad((lstsq_transition(H0, H1, impl="reference")[0] * gM).sum(), [H0, H1])
-        for a, b in zip(g_t, g_r):
-            worst["noZ"] = max(worst.get("noZ", 0.0), ((a - b).abs().max() / b.abs().max()).item())
-    print(worst)
-    assert all(v < 1e-4 for v in worst.values()), worst
-    try:
-        lstsq_transition(H0.double(), H1.double(), impl="triton")
-    except TypeError as e:
-        assert "float32" in str(e)
-    else:
-        raise AssertionError("float64 accepted by the Triton path")
-    print("OK")
-""")
+from zoo_msp.ops.lstsq_transition import MAX_DIM_A, OP, lstsq_transition
+
+CHECK = "zoo_msp.ops.lstsq_transition.checks:check_lstsq_transition"
 
 
 def test_triton_kernels_match_reference_interpreted():
-    pytest.importorskip("triton")
-    env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, "-c", INTERPRETED], capture_output=True, text=True,
-                         env=env, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert out.stdout.strip().endswith("OK")
+    lines = run_interpreted(CHECK)[CHECK].detail.splitlines()
+    # 4 sizes x (with Z, without Z) x (contiguous, strided), outputs and gradients
+    assert sum(line.endswith("forward + grads match") for line in lines) == 4 * 2 * 2
+    assert any("None" in line and "strided" in line for line in lines)
+    assert any(line.startswith("gradcheck float64 reference") for line in lines)
 
 
 def test_reference_gradcheck_float64():
@@ -71,13 +33,30 @@ def test_reference_gradcheck_float64():
 def test_dispatch(monkeypatch):
     x = torch.randn(2, 5, 3)
     monkeypatch.delenv("ZOO_OPS_IMPL", raising=False)
-    assert resolve_impl(None, x, x) == "reference"  # CPU tensors
+    assert OP.choose(x, x) == "reference"  # CPU tensors
     monkeypatch.setenv("ZOO_OPS_IMPL", "triton")
-    assert resolve_impl(None, x, x) == "triton"
-    assert resolve_impl("reference", x, x) == "reference"
-    with pytest.raises(ValueError, match="unknown impl"):
-        resolve_impl("cuda", x, x)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    monkeypatch.setattr(dispatch, "_import_triton", lambda: None)   # as if Triton imported
+    assert OP.choose(x, x) == "triton"
+    assert OP.choose(x, x, impl="reference") == "reference"
+    with pytest.raises(ValueError, match="lstsq_transition: impl='cuda' is not an op implementation"):
+        lstsq_transition(x, x, impl="cuda")
     with pytest.raises(ValueError, match=r"\(B, R, a\)"):
         lstsq_transition(x, x[:, :4], impl="reference")
     with pytest.raises(ValueError, match="Z must be"):
         lstsq_transition(x, x, torch.randn(2, 1, 4), impl="reference")
+
+
+def test_kernel_limits(monkeypatch):
+    """float64 or dim_a > MAX_DIM_A: automatic dispatch keeps the reference, forcing the kernel
+    says why (before launching anything)."""
+    monkeypatch.setattr(dispatch, "_import_triton", lambda: None)
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    x64, wide = torch.randn(2, 5, 3, dtype=torch.float64), torch.randn(1, 80, MAX_DIM_A + 1)
+    with pytest.raises(OpDispatchError, match="computes in float32 and H0 is torch.float64: cast it.*impl='reference'"):
+        lstsq_transition(x64, x64, impl="triton")
+    with pytest.raises(OpDispatchError, match=f"dim_a <= {MAX_DIM_A}; got dim_a={MAX_DIM_A + 1}"):
+        lstsq_transition(wide, wide, impl="triton")
+    z = torch.randn(2, 1, 3, dtype=torch.float64)
+    assert "Z is torch.float64" in OP.triton_unsupported(x64.float(), x64.float(), z)
+    assert OP.triton_unsupported(wide[..., :MAX_DIM_A], wide[..., :MAX_DIM_A]) is None

@@ -1,7 +1,7 @@
 """Block-diagonal 2x2 / 3x3 rotation applied per token (shared by GTA, AKOrN and NFT).
 
-Layout: ``reference.py`` (the spec), ``kernels.py`` (Triton), ``function.py`` (launchers +
-autograd Function). ``OP`` is the ``zoo_core.ops.Op`` tying them together.
+Layout: ``reference.py`` (the spec and the input check), ``kernels.py`` (Triton), ``function.py``
+(launchers + autograd Function). ``OP`` is the ``zoo_core.ops.Op`` tying them together.
 """
 
 from __future__ import annotations
@@ -11,13 +11,22 @@ import torch
 from zoo_core.ops.op import Op
 from zoo_core.ops.rotate_blocks.reference import check_inputs, rotate_blocks_reference
 
-__all__ = ["OP", "rotate_blocks", "rotate_blocks_reference"]
+__all__ = ["KERNEL_DTYPES", "OP", "rotate_blocks", "rotate_blocks_reference"]
 
-OP = Op(
-    name="rotate_blocks",
-    reference=rotate_blocks_reference,
-    triton="zoo_core.ops.rotate_blocks.function:rotate_blocks_triton",
-)
+KERNEL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+"""dtypes the Triton kernel computes in (others run on the reference)."""
+
+
+def _triton_unsupported(x: torch.Tensor, R: torch.Tensor) -> str | None:
+    if x.dtype not in KERNEL_DTYPES:
+        return f"the kernel supports {', '.join(map(str, KERNEL_DTYPES))}, not {x.dtype}"
+    return None
+
+
+OP = Op("rotate_blocks", reference=rotate_blocks_reference,
+        triton="zoo_core.ops.rotate_blocks.function:rotate_blocks_triton",
+        validate=check_inputs, triton_unsupported=_triton_unsupported,
+        example=lambda: ((torch.randn(3, 4), torch.randn(3, 2, 2, 2)), {}))
 
 
 def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, impl: str | None = None) -> torch.Tensor:
@@ -47,5 +56,4 @@ def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, impl: str | None = None) 
         >>> torch.allclose(y.norm(dim=-1), x.norm(dim=-1))           # rotations keep norms
         True
     """
-    check_inputs(x, R)
     return OP(x, R, impl=impl)

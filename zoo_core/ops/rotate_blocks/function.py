@@ -10,7 +10,6 @@ from torch.autograd.function import once_differentiable
 
 from zoo_core.ops.launch import cdiv, next_power_of_2, settings
 from zoo_core.ops.rotate_blocks.kernels import _rotate_blocks_bwd_kernel, _rotate_blocks_fwd_kernel
-from zoo_core.ops.rotate_blocks.reference import check_inputs
 
 __all__ = ["RotateBlocksFunction", "rotate_blocks_backward", "rotate_blocks_forward", "rotate_blocks_triton"]
 
@@ -53,14 +52,8 @@ def _buffer_dtype(t: torch.Tensor, full_shape: tuple[int, ...]) -> torch.dtype:
     return torch.float32 if reduced and t.dtype in (torch.float16, torch.bfloat16) else t.dtype
 
 
-def _check_dtype(x: torch.Tensor) -> None:
-    if x.dtype not in _ACC:
-        raise ValueError(f"rotate_blocks' Triton kernel supports {sorted(map(str, _ACC))}, got {x.dtype}; use impl='reference'.")
-
-
 def rotate_blocks_forward(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
     """Launch the forward kernel; returns y of shape (*broadcast leading dims, T, D)."""
-    _check_dtype(x)
     x, R = x.contiguous(), R.contiguous()
     batch, n_batch, T, K, b, n_tblocks, meta = _plan(x, R)
     y = torch.empty(*batch, T, K * b, dtype=x.dtype, device=x.device)
@@ -112,7 +105,5 @@ class RotateBlocksFunction(torch.autograd.Function):
 
 
 def rotate_blocks_triton(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
-    """The Triton implementation of ``zoo_core.ops.rotate_blocks`` (validates, then ``RotateBlocksFunction.apply``)."""
-    check_inputs(x, R)
-    _check_dtype(x)
+    """The Triton implementation of ``zoo_core.ops.rotate_blocks`` (inputs validated by its ``OP``)."""
     return RotateBlocksFunction.apply(x, R)

@@ -1,9 +1,13 @@
 """The fused Kuramoto update step: ``kuramoto_step(x, y, *, n, gamma, ...)``.
 
-Dispatch: ``impl=None`` uses the environment variable ``ZOO_OPS_IMPL`` when set, else the
-Triton kernel when every tensor argument is on CUDA and Triton imports, else the PyTorch
-reference. ``impl="reference"`` / ``impl="triton"`` force one. Triton is imported lazily,
-only when the kernel path is taken.
+Layout (the core's op form, ``zoo_core.ops.Op``): ``reference.py`` (the spec and the input
+check), ``kernels.py`` (Triton), ``function.py`` (launchers, autograd Function),
+``checks.py`` (kernel vs reference under ``TRITON_INTERPRET=1``); ``OP`` ties them together.
+
+Dispatch (the core's rule): ``impl="reference"`` / ``impl="triton"`` force one; ``impl=None``
+uses the environment variable ``ZOO_OPS_IMPL`` when set, else the Triton kernel when every
+tensor argument is on CUDA, ``n <= MAX_N`` and Triton imports, else the PyTorch reference.
+Triton is imported lazily, only when the kernel path is taken.
 
 Example::
 
@@ -15,36 +19,29 @@ Example::
 
 from __future__ import annotations
 
-import os
-
 import torch
 from torch import Tensor
 
 from zoo_core.ops import Op
 
-from zoo_akorn.ops.kuramoto_step.reference import kuramoto_step_reference
+from zoo_akorn.ops.kuramoto_step.reference import check_inputs, kuramoto_step_reference
 
-IMPLS = ("reference", "triton")
-
-# the op in the core's form, for the core's tools (``zoo_core.ops.bench``); call kuramoto_step below
-OP = Op(name="kuramoto_step", reference=kuramoto_step_reference,
-        triton="zoo_akorn.ops.kuramoto_step.function:kuramoto_step_triton")
+MAX_N = 1024
+"""Largest oscillator dimension the kernel holds in one program (larger ones run on the reference)."""
 
 
-def _resolve_impl(impl: str | None, tensors: list[Tensor]) -> str:
-    if impl is None:
-        impl = os.environ.get("ZOO_OPS_IMPL") or None
-    if impl is None:
-        if all(t.is_cuda for t in tensors):
-            try:
-                import triton  # noqa: F401
-            except ImportError:
-                return "reference"
-            return "triton"
-        return "reference"
-    if impl not in IMPLS:
-        raise ValueError(f"kuramoto_step: impl={impl!r} is not one of {IMPLS} (or None for automatic dispatch)")
-    return impl
+def _triton_unsupported(x: Tensor, y: Tensor, *, n: int, **settings) -> str | None:
+    return None if n <= MAX_N else f"the kernel holds oscillators of up to n={MAX_N} channels, got n={n}"
+
+
+def _example() -> tuple[tuple, dict]:
+    x = torch.nn.functional.normalize(torch.randn(2, 3, 2, 4), dim=-1).flatten(-2)
+    return (x, torch.randn(2, 3, 8)), dict(n=4, gamma=torch.tensor([0.5]), omega=torch.rand(4))
+
+
+OP = Op("kuramoto_step", reference=kuramoto_step_reference,
+        triton="zoo_akorn.ops.kuramoto_step.function:kuramoto_step_triton",
+        validate=check_inputs, triton_unsupported=_triton_unsupported, example=_example)
 
 
 def kuramoto_step(
@@ -75,28 +72,12 @@ def kuramoto_step(
 
     Raises:
         ValueError: on shape mismatches, a channel count not divisible by ``n``, an odd
-            ``n`` with ``omega``, or an unknown ``impl``.
+            ``n`` with ``omega``.
+        zoo_core.ops.OpDispatchError (a ValueError): an unknown ``impl``, or the Triton kernel
+            forced for CPU tensors without ``TRITON_INTERPRET=1`` or for ``n > MAX_N``.
+        zoo_core.ops.TritonUnavailableError: the Triton kernel forced without Triton.
     """
-    if x.shape != y.shape:
-        raise ValueError(f"kuramoto_step: x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
-    C = x.shape[-1]
-    if n < 1 or C % n:
-        raise ValueError(f"kuramoto_step: the channel count {C} is not a multiple of the oscillator dimension n={n}")
-    if omega is not None:
-        if omega_identity:
-            raise ValueError("kuramoto_step: pass either omega or omega_identity=True, not both")
-        if n % 2:
-            raise ValueError(f"kuramoto_step: omega needs an even oscillator dimension, got n={n}")
-        if omega.shape != (C // 2,):
-            raise ValueError(f"kuramoto_step: omega must have shape [{C // 2}] (one frequency per channel pair), got {tuple(omega.shape)}")
-    tensors = [x, y] + [t for t in (omega, gamma) if isinstance(t, Tensor)]
-    if _resolve_impl(impl, tensors) == "reference":
-        return kuramoto_step_reference(x, y, n=n, gamma=gamma, omega=omega,
-                                       omega_identity=omega_identity, project=project)
-    from zoo_akorn.ops.kuramoto_step.function import kuramoto_step_triton
-
-    return kuramoto_step_triton(x, y, n=n, gamma=gamma, omega=omega,
-                                omega_identity=omega_identity, project=project)
+    return OP(x, y, n=n, gamma=gamma, omega=omega, omega_identity=omega_identity, project=project, impl=impl)
 
 
-__all__ = ["kuramoto_step", "kuramoto_step_reference", "IMPLS", "OP"]
+__all__ = ["MAX_N", "OP", "kuramoto_step", "kuramoto_step_reference"]

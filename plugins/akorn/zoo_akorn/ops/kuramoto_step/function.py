@@ -5,16 +5,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from zoo_akorn.ops.kuramoto_step.kernels import _kuramoto_step_bwd_kernel, _kuramoto_step_fwd_kernel
+from zoo_core.ops.launch import cdiv, next_power_of_2
 
-MAX_N = 1024
+from zoo_akorn.ops.kuramoto_step.kernels import _kuramoto_step_bwd_kernel, _kuramoto_step_fwd_kernel
 
 
 def _settings(n: int, mode: int) -> tuple[int, int]:
-    """(BLOCK_R, BLOCK_N) for oscillator dimension ``n``; raises past the supported size."""
-    if n > MAX_N:
-        raise ValueError(f"kuramoto_step (triton): oscillator dimension n={n} exceeds the supported maximum {MAX_N}")
-    block_n = max(2 if mode == 2 else 1, 1 << (n - 1).bit_length())
+    """(BLOCK_R, BLOCK_N) for oscillator dimension ``n`` (at most ``MAX_N``, checked by the op's dispatch)."""
+    block_n = max(2 if mode == 2 else 1, next_power_of_2(n))
     block_r = max(1, min(256, 4096 // block_n))
     return block_r, block_n
 
@@ -29,7 +27,7 @@ class KuramotoStepFunction(torch.autograd.Function):
         out, e = torch.empty_like(x), torch.empty(R, device=x.device, dtype=x.dtype)
         block_r, block_n = _settings(n, mode)
         w_arg = w.contiguous() if w is not None else x  # unused when mode != 2
-        grid = (triton_cdiv(R, block_r),)
+        grid = (cdiv(R, block_r),)
         _kuramoto_step_fwd_kernel[grid](x, y, w_arg, gamma, out, e, R, K, N=n, BLOCK_R=block_r, BLOCK_N=block_n,
                                         OMEGA_MODE=mode, PROJECT=project)
         ctx.save_for_backward(x, y, w_arg, gamma)
@@ -47,7 +45,7 @@ class KuramotoStepFunction(torch.autograd.Function):
         g_gamma = torch.empty(R, device=x.device, dtype=torch.float32)
         g_w = torch.empty(R, n, device=x.device, dtype=torch.float32) if ctx.mode == 2 else g_gamma
         block_r, block_n = _settings(n, ctx.mode)
-        _kuramoto_step_bwd_kernel[(triton_cdiv(R, block_r),)](
+        _kuramoto_step_bwd_kernel[(cdiv(R, block_r),)](
             x, y, w_arg, gamma, g_out, g_e, gx, gy, g_gamma, g_w, R, ctx.K, N=n, BLOCK_R=block_r, BLOCK_N=block_n,
             OMEGA_MODE=ctx.mode, PROJECT=ctx.project)
         grad_w = g_w.view(-1, ctx.K * n).sum(0).to(w_arg.dtype) if ctx.mode == 2 and ctx.has_w else None
@@ -55,14 +53,10 @@ class KuramotoStepFunction(torch.autograd.Function):
         return gx, gy, grad_w, grad_gamma, None, None, None
 
 
-def triton_cdiv(a: int, b: int) -> int:
-    """Ceiling division (number of programs), without importing triton on the host path."""
-    return (a + b - 1) // b
-
-
 def kuramoto_step_triton(x: Tensor, y: Tensor, *, n: int, gamma: Tensor | float, omega: Tensor | None = None,
                          omega_identity: bool = False, project: bool = True) -> tuple[Tensor, Tensor]:
-    """Triton implementation of :func:`zoo_akorn.ops.kuramoto_step` (same arguments and results)."""
+    """Triton implementation of :func:`zoo_akorn.ops.kuramoto_step` (same arguments and results;
+    inputs validated by its ``OP``)."""
     shape, C = x.shape, x.shape[-1]
     mode = 1 if omega_identity else (2 if omega is not None else 0)
     w = omega.repeat_interleave(2) if omega is not None else None  # per-channel frequency

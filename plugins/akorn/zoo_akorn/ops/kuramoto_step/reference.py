@@ -32,6 +32,23 @@ def rotate_pairs(x: Tensor, omega: Tensor) -> Tensor:
     return x.unflatten(-1, (-1, 2)).flip(-1).flatten(-2) * signed          # (w x_1, -w x_0, ...)
 
 
+def check_inputs(x: Tensor, y: Tensor, *, n: int, gamma: Tensor | float, omega: Tensor | None = None,
+                 omega_identity: bool = False, project: bool = True) -> None:
+    """Raise ``ValueError`` unless the arguments fit ``kuramoto_step`` (the op checks them here, once)."""
+    if x.shape != y.shape:
+        raise ValueError(f"kuramoto_step: x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+    C = x.shape[-1]
+    if n < 1 or C % n:
+        raise ValueError(f"kuramoto_step: the channel count {C} is not a multiple of the oscillator dimension n={n}")
+    if omega is not None:
+        if omega_identity:
+            raise ValueError("kuramoto_step: pass either omega or omega_identity=True, not both")
+        if n % 2:
+            raise ValueError(f"kuramoto_step: omega needs an even oscillator dimension, got n={n}")
+        if omega.shape != (C // 2,):
+            raise ValueError(f"kuramoto_step: omega must have shape [{C // 2}] (one frequency per channel pair), got {tuple(omega.shape)}")
+
+
 def kuramoto_step_reference(
     x: Tensor,
     y: Tensor,
@@ -76,4 +93,4 @@ def kuramoto_step_reference(
     return x_next, -dot.squeeze(-1)
 
 
-__all__ = ["kuramoto_step_reference", "rotate_pairs", "EPS"]
+__all__ = ["check_inputs", "kuramoto_step_reference", "rotate_pairs", "EPS"]

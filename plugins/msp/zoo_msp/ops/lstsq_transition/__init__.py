@@ -3,10 +3,13 @@
     M, P = lstsq_transition(H0, H1, Z)     # M: (B, a, a), P = Z @ M: (B, S, a)
 
 ``H0, H1`` are ``(B, R, a)`` row-stacked latent pairs, ``Z`` (optional) ``(B, S, a)``.
-``impl``: ``"reference"`` (PyTorch, ``reference.py``), ``"triton"`` (fused kernels,
-``kernels.py``) or ``None``: the env var ``ZOO_OPS_IMPL`` if set, else ``"triton"`` when
-every tensor is a float32 CUDA tensor, ``dim_a <= 64`` and triton imports, else
-``"reference"``. Triton is imported only when the Triton path runs.
+Layout (the core's op form, ``zoo_core.ops.Op``): ``reference.py`` (PyTorch, the spec and the
+input check), ``kernels.py`` (fused Triton kernels), ``function.py`` (autograd Function),
+``checks.py`` (kernels vs reference under ``TRITON_INTERPRET=1``); ``OP`` ties them together.
+
+``impl``: ``"reference"``, ``"triton"`` or ``None``: the env var ``ZOO_OPS_IMPL`` if set, else
+``"triton"`` when every tensor is a float32 CUDA tensor, ``dim_a <= MAX_DIM_A`` and triton
+imports, else ``"reference"``. Triton is imported only when the Triton path runs.
 
 Example::
 
@@ -20,37 +23,32 @@ Example::
 
 from __future__ import annotations
 
-import os
-
 import torch
 
-from zoo_msp.ops.lstsq_transition.reference import lstsq_transition_reference
+from zoo_core.ops import Op
 
-__all__ = ["lstsq_transition", "resolve_impl"]
+from zoo_msp.ops.lstsq_transition.reference import check_inputs, lstsq_transition_reference
 
-_IMPLS = ("reference", "triton")
+__all__ = ["MAX_DIM_A", "OP", "lstsq_transition", "lstsq_transition_reference"]
 
-
-def _triton_available() -> bool:
-    try:
-        import triton  # noqa: F401
-    except Exception:
-        return False
-    return True
+MAX_DIM_A = 64
+"""Largest latent size the kernels hold (a dim_a x dim_a system in registers)."""
 
 
-def resolve_impl(impl: str | None, *tensors: torch.Tensor | None) -> str:
-    """Pick the implementation (see the module docstring); raises ``ValueError`` on unknown names."""
-    if impl is None:
-        impl = os.environ.get("ZOO_OPS_IMPL") or None
-    if impl is None:
-        ts = [t for t in tensors if t is not None]
-        use_triton = (all(t.is_cuda and t.dtype == torch.float32 for t in ts)
-                      and ts[0].shape[-1] <= 64 and _triton_available())
-        return "triton" if use_triton else "reference"
-    if impl not in _IMPLS:
-        raise ValueError(f"unknown impl {impl!r} for lstsq_transition; choose one of {_IMPLS} or None")
-    return impl
+def _triton_unsupported(H0: torch.Tensor, H1: torch.Tensor, Z: torch.Tensor | None = None) -> str | None:
+    for name, t in (("H0", H0), ("H1", H1), ("Z", Z)):
+        if t is not None and t.dtype != torch.float32:
+            return f"the kernel computes in float32 and {name} is {t.dtype}: cast it"
+    if H0.shape[-1] > MAX_DIM_A:
+        return (f"the kernel keeps a dim_a x dim_a system in registers and supports dim_a <= {MAX_DIM_A}; "
+                f"got dim_a={H0.shape[-1]}")
+    return None
+
+
+OP = Op("lstsq_transition", reference=lstsq_transition_reference,
+        triton="zoo_msp.ops.lstsq_transition.function:lstsq_transition_triton",
+        validate=check_inputs, triton_unsupported=_triton_unsupported,
+        example=lambda: ((torch.randn(2, 9, 3), torch.randn(2, 9, 3), torch.randn(2, 4, 3)), {}))
 
 
 def lstsq_transition(H0: torch.Tensor, H1: torch.Tensor, Z: torch.Tensor | None = None, *,
@@ -66,16 +64,10 @@ def lstsq_transition(H0: torch.Tensor, H1: torch.Tensor, Z: torch.Tensor | None 
         ``(M, P)`` with ``M`` of shape ``(B, a, a)`` and ``P = Z @ M`` (``None`` without ``Z``).
 
     Raises:
-        ValueError: wrong shapes or an unknown ``impl``.
-        TypeError: the Triton path was asked for with non-float32 tensors.
+        ValueError: wrong shapes.
+        zoo_core.ops.OpDispatchError (a ValueError): an unknown ``impl``, or the Triton path
+            forced for CPU tensors without ``TRITON_INTERPRET=1``, non-float32 tensors or
+            ``dim_a > MAX_DIM_A``.
+        zoo_core.ops.TritonUnavailableError: the Triton path forced without Triton.
     """
-    if H0.dim() != 3 or H0.shape != H1.shape:
-        raise ValueError(f"H0 and H1 must both be (B, R, a) with equal shapes; got "
-                         f"{tuple(H0.shape)} and {tuple(H1.shape)}")
-    if Z is not None and (Z.dim() != 3 or Z.shape[0] != H0.shape[0] or Z.shape[2] != H0.shape[2]):
-        raise ValueError(f"Z must be (B={H0.shape[0]}, S, a={H0.shape[2]}); got {tuple(Z.shape)}")
-    if resolve_impl(impl, H0, H1, Z) == "reference":
-        return lstsq_transition_reference(H0, H1, Z)
-    from zoo_msp.ops.lstsq_transition.function import LstsqTransitionFunction
-
-    return LstsqTransitionFunction.apply(H0, H1, Z)
+    return OP(H0, H1, Z, impl=impl)

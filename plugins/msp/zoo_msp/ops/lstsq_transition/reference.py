@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["lstsq_transition_reference"]
+__all__ = ["check_inputs", "lstsq_transition_reference"]
+
+
+def check_inputs(H0: torch.Tensor, H1: torch.Tensor, Z: torch.Tensor | None = None) -> None:
+    """Raise ``ValueError`` unless the shapes fit ``lstsq_transition`` (the op checks them here, once)."""
+    if H0.dim() != 3 or H0.shape != H1.shape:
+        raise ValueError(f"H0 and H1 must both be (B, R, a) with equal shapes; got "
+                         f"{tuple(H0.shape)} and {tuple(H1.shape)}")
+    if Z is not None and (Z.dim() != 3 or Z.shape[0] != H0.shape[0] or Z.shape[2] != H0.shape[2]):
+        raise ValueError(f"Z must be (B={H0.shape[0]}, S, a={H0.shape[2]}); got {tuple(Z.shape)}")
 
 
 def lstsq_transition_reference(H0: torch.Tensor, H1: torch.Tensor, Z: torch.Tensor | None = None

@@ -1,11 +1,16 @@
 """Conditional batch normalization: ``y = gamma[b, c] * x_hat + beta[b, c]``.
 
-Dispatch (``impl=``): ``"reference"`` is pure PyTorch (:mod:`.reference`, the spec);
-``"triton"`` runs the kernels of :mod:`.kernels` through
-:class:`.function.ConditionalBatchNormFunction` (forward and backward). ``None`` means: the
-env var ``ZOO_OPS_IMPL`` if set, else ``"triton"`` when the tensors are on CUDA and triton
-imports, else ``"reference"``. Per-pixel ``(B, C, H, W)`` affine maps always use the
-reference. Triton is imported only when the Triton path is taken.
+Layout (the core's op form, ``zoo_core.ops.Op``): :mod:`.reference` (pure PyTorch, the spec
+and the input check), :mod:`.kernels` (Triton), :class:`.function.ConditionalBatchNormFunction`
+(forward and backward), :mod:`.checks` (kernels vs reference under ``TRITON_INTERPRET=1``);
+``OP`` ties them together.
+
+Dispatch (``impl=``): ``"reference"`` or ``"triton"`` force one; ``None`` means the env var
+``ZOO_OPS_IMPL`` if set, else ``"triton"`` when the tensors are on CUDA, the kernel takes the
+arguments and triton imports, else ``"reference"``. The kernel takes ``(B, C)`` affine
+parameters and a float ``momentum``: per-pixel ``(B, C, H, W)`` maps (spatial CBN) and
+``momentum=None`` run on the reference (forcing Triton for them is an error that says so).
+Triton is imported only when the Triton path is taken.
 
 Example::
 
@@ -17,37 +22,31 @@ Example::
 
 from __future__ import annotations
 
-import functools
-import os
-
+import torch
 from torch import Tensor
 
-from zoo_sngan.ops.conditional_batch_norm.reference import conditional_batch_norm_reference
+from zoo_core.ops import Op
 
-__all__ = ["conditional_batch_norm", "conditional_batch_norm_reference"]
+from zoo_sngan.ops.conditional_batch_norm.reference import check_inputs, conditional_batch_norm_reference
 
-_IMPLS = ("reference", "triton")
-
-
-@functools.lru_cache(maxsize=1)
-def _triton_available() -> bool:
-    try:
-        import triton  # noqa: F401
-    except Exception:
-        return False
-    return True
+__all__ = ["OP", "conditional_batch_norm", "conditional_batch_norm_reference"]
 
 
-def _resolve_impl(impl: str | None, tensors: tuple[Tensor, ...]) -> str:
-    if impl is None:
-        impl = os.environ.get("ZOO_OPS_IMPL") or None
-        if impl is None:
-            on_cuda = all(t.is_cuda for t in tensors)
-            return "triton" if on_cuda and _triton_available() else "reference"
-    if impl not in _IMPLS:
-        raise ValueError(f"Unknown impl {impl!r} for conditional_batch_norm; use one of "
-                         f"{_IMPLS} or None")
-    return impl
+def _triton_unsupported(x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Tensor | None,
+                        running_var: Tensor | None, *, training: bool, momentum: float | None = 0.1,
+                        eps: float = 2e-5) -> str | None:
+    if gamma.dim() == 4:
+        return "per-pixel (B, C, H, W) gamma and beta maps (spatial CBN) run on the reference only"
+    if momentum is None:
+        return "the kernel needs a float momentum (cumulative averaging, momentum=None, is not supported)"
+    return None
+
+
+OP = Op("conditional_batch_norm", reference=conditional_batch_norm_reference,
+        triton="zoo_sngan.ops.conditional_batch_norm.function:conditional_batch_norm_triton",
+        validate=check_inputs, triton_unsupported=_triton_unsupported,
+        example=lambda: ((torch.randn(3, 2, 4, 5), torch.randn(3, 2), torch.randn(3, 2), torch.zeros(2), torch.ones(2)),
+                         dict(training=True)))
 
 
 def conditional_batch_norm(x: Tensor, gamma: Tensor, beta: Tensor,
@@ -70,18 +69,11 @@ def conditional_batch_norm(x: Tensor, gamma: Tensor, beta: Tensor,
         ``y`` with the shape of ``x``.
 
     Raises:
-        ValueError: bad shapes or an unknown ``impl``.
+        ValueError: bad shapes, or one value per channel in training.
+        zoo_core.ops.OpDispatchError (a ValueError): an unknown ``impl``, or the Triton
+            kernel forced for CPU tensors without ``TRITON_INTERPRET=1`` or for arguments it
+            does not take (see the module docstring).
+        zoo_core.ops.TritonUnavailableError: the Triton kernel forced without Triton.
     """
-    if x.dim() != 4:
-        raise ValueError(f"x must be (B, C, H, W), got {tuple(x.shape)}")
-    if gamma.shape != beta.shape or gamma.shape[:2] != x.shape[:2] or gamma.dim() not in (2, 4):
-        raise ValueError(f"gamma and beta must both be (B, C) = {tuple(x.shape[:2])} or "
-                         f"(B, C, H, W); got {tuple(gamma.shape)} and {tuple(beta.shape)}")
-    tensors = tuple(t for t in (x, gamma, beta, running_mean, running_var) if t is not None)
-    if gamma.dim() == 4 or _resolve_impl(impl, tensors) == "reference":
-        return conditional_batch_norm_reference(x, gamma, beta, running_mean, running_var,
-                                                training=training, momentum=momentum, eps=eps)
-    from zoo_sngan.ops.conditional_batch_norm.function import conditional_batch_norm_triton
-
-    return conditional_batch_norm_triton(x, gamma, beta, running_mean, running_var,
-                                         training=training, momentum=momentum, eps=eps)
+    return OP(x, gamma, beta, running_mean, running_var, training=training, momentum=momentum, eps=eps,
+              impl=impl)

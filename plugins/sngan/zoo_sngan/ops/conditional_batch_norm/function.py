@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from zoo_core.ops.launch import cdiv, next_power_of_2
+
 from zoo_sngan.ops.conditional_batch_norm import kernels
 
 __all__ = ["ConditionalBatchNormFunction", "conditional_batch_norm_triton"]
@@ -14,14 +16,7 @@ _MAX_BLOCK = 1024
 
 def _block(hw: int) -> int:
     """Power-of-two block covering a row of ``hw`` pixels, capped at 1024 (rows loop beyond)."""
-    block = 1
-    while block < min(hw, _MAX_BLOCK):
-        block *= 2
-    return max(block, 16)
-
-
-def _cdiv(a: int, b: int) -> int:
-    return (a + b - 1) // b
+    return max(next_power_of_2(min(hw, _MAX_BLOCK)), 16)
 
 
 def _forward(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor | None, var: Tensor | None,
@@ -37,7 +32,7 @@ def _forward(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor | None, var: T
         mean, var = mean.float().contiguous(), var.float().contiguous()
         rstd = torch.rsqrt(var + eps)
     y = torch.empty_like(x)
-    grid = (b * c, _cdiv(hw, block))
+    grid = (b * c, cdiv(hw, block))
     kernels._cbn_fwd_kernel[grid](x, gamma, beta, mean, rstd, y, c, hw, BLOCK=block)
     return y, mean, var, rstd
 
@@ -50,7 +45,7 @@ def _backward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor,
     dbeta = torch.empty_like(dgamma)
     kernels._cbn_bwd_reduce_kernel[(b * c,)](x, dy, mean, rstd, dgamma, dbeta, c, hw, BLOCK=block)
     dx = torch.empty_like(x)
-    grid = (b * c, _cdiv(hw, block))
+    grid = (b * c, cdiv(hw, block))
     kernels._cbn_bwd_dx_kernel[grid](x, dy, gamma, mean, rstd, dgamma, dbeta, dx, b, c, hw,
                                      USE_BATCH_STATS=use_batch_stats, BLOCK=block)
     return dx, dgamma, dbeta
@@ -85,16 +80,10 @@ def conditional_batch_norm_triton(x: Tensor, gamma: Tensor, beta: Tensor,
                                   training: bool, momentum: float = 0.1,
                                   eps: float = 2e-5) -> Tensor:
     """Triton conditional batch norm with the semantics of the reference (running stats
-    updated in place in training, with the unbiased variance)."""
-    b, c = x.shape[:2]
-    hw = x[0, 0].numel()
+    updated in place in training, with the unbiased variance; inputs validated by its ``OP``)."""
+    b, c, h, w = x.shape
+    hw = h * w
     use_batch_stats = training or running_mean is None
-    if use_batch_stats and b * hw <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size {tuple(x.shape)}")
-    if momentum is None:
-        raise ValueError("The Triton conditional batch norm needs a float momentum "
-                         "(cumulative averaging is not supported); use impl='reference'")
     stats = (None, None) if use_batch_stats else (running_mean, running_var)
     y, mean, var = ConditionalBatchNormFunction.apply(x.reshape(b, c, hw), gamma, beta, *stats, eps)
     if training and running_mean is not None:

@@ -17,7 +17,21 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["conditional_batch_norm_reference"]
+__all__ = ["check_inputs", "conditional_batch_norm_reference"]
+
+
+def check_inputs(x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Tensor | None,
+                 running_var: Tensor | None, *, training: bool, momentum: float = 0.1,
+                 eps: float = 2e-5) -> None:
+    """Raise ``ValueError`` unless the arguments fit ``conditional_batch_norm`` (checked here, once)."""
+    if x.dim() != 4:
+        raise ValueError(f"x must be (B, C, H, W), got {tuple(x.shape)}")
+    if gamma.shape != beta.shape or gamma.shape[:2] != x.shape[:2] or gamma.dim() not in (2, 4):
+        raise ValueError(f"gamma and beta must both be (B, C) = {tuple(x.shape[:2])} or "
+                         f"(B, C, H, W); got {tuple(gamma.shape)} and {tuple(beta.shape)}")
+    if training and x.shape[0] * x.shape[2] * x.shape[3] <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {tuple(x.shape)}")
 
 
 def conditional_batch_norm_reference(x: Tensor, gamma: Tensor, beta: Tensor,

@@ -76,3 +76,28 @@ def test_cli(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "zoo-lenet" / "pyproject.toml").is_file() and "lenet-mlp-quadrants" in out
     assert main(["new-plugin", "lenet"]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_with_op_writes_an_op_in_the_core_form(tmp_path, capsys):
+    assert main(["new-plugin", "lenet", str(tmp_path / "p"), "--with-op", "fused_gate"]) == 0
+    root = tmp_path / "p"
+    op = root / "zoo_lenet" / "ops" / "fused_gate"
+    assert {f.name for f in op.iterdir()} >= {"__init__.py", "reference.py", "kernels.py",
+                                               "function.py", "checks.py"}
+    assert (root / "zoo_lenet" / "ops" / "__init__.py").is_file()
+    assert (root / "tests" / "test_ops_fused_gate.py").is_file()
+    assert (root / "benchmarks" / "ops_fused_gate.py").is_file()
+    assert "fused_gate" in capsys.readouterr().out
+    # the op imports from the new plugin and its reference runs through the core's dispatch
+    code = ("import torch; from zoo_lenet.ops.fused_gate import OP; "
+            "print(type(OP).__name__, OP.name)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Op", "fused_gate"]
+
+
+def test_with_op_bad_name_writes_nothing(tmp_path, capsys):
+    assert main(["new-plugin", "lenet", str(tmp_path / "p"), "--with-op", "Fused-Gate"]) == 1
+    assert "lowercase Python identifier" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()

@@ -8,8 +8,8 @@ and the core's conformance kit as its test. The files are rendered from the temp
 ``_package_`` in a path is the package name, a ``dot_`` prefix is a leading dot).
 
 Optional parts plug in as ``extras``: callables ``extra(root, context)`` run after the base
-files are written (``zoo new-plugin --with-op`` will pass the op-folder renderer of
-``zoo_core.ops`` this way).
+files are written; ``zoo new-plugin NAME --with-op OP`` adds an op folder in the core's op
+form this way (``zoo_core.ops.scaffold.write_op``).
 """
 
 from __future__ import annotations
@@ -85,10 +85,32 @@ def _templates(folder, prefix: str = "") -> Iterable[tuple[object, str]]:
             yield item, prefix + item.name.removesuffix(".tmpl")
 
 
+def with_op(op: str) -> Extra:
+    """An extra that writes op ``op`` (reference, Triton kernel, autograd function, tests,
+    benchmark) into the new plugin; the name is checked now, before anything is written."""
+    from zoo_core.ops.scaffold import render_op, write_op
+
+    render_op(op, package="zoo_check")  # raises OpScaffoldError for a bad name
+
+    def extra(root: Path, context: dict) -> None:
+        ops_init = root / context["package"] / "ops" / "__init__.py"
+        ops_init.parent.mkdir(parents=True, exist_ok=True)
+        if not ops_init.exists():
+            dist = context["dist"]
+            ops_init.write_text(f'"""Fused ops of {dist}, one folder each in the core op form."""\n')
+        write_op(root, op, package=context["package"])
+
+    return extra
+
+
 def cmd_new_plugin(args) -> int:
     """The ``zoo new-plugin`` command."""
-    root = new_plugin(args.name, args.dir)
+    extras = [with_op(args.with_op)] if args.with_op else []
+    root = new_plugin(args.name, args.dir, extras=extras)
     context = context_for(args.name)
+    if args.with_op:
+        print(f"op {args.with_op}: {context['package']}/ops/{args.with_op}/, "
+              f"tests/test_ops_{args.with_op}.py, benchmarks/ops_{args.with_op}.py")
     print(f"wrote {context['dist']} in {root}: model {context['model']}, task {context['task']}\n"
           f"next:  pip install -e '{root}[test]' && zoo plugins && pytest {root}\n"
           f"       (docs/plugin-authoring.md walks through training and publishing)")
@@ -104,7 +126,10 @@ def add_command(sub) -> None:
     p.add_argument("name", help="method name, lower case with hyphens (e.g. lenet): "
                                 "distribution zoo-NAME, package zoo_NAME")
     p.add_argument("dir", nargs="?", help="where to write it (default ./zoo-NAME; must be new or empty)")
+    p.add_argument("--with-op", metavar="OP", help="also write a fused op OP (a lowercase identifier, e.g. "
+                                                    "fused_gate): PyTorch reference, Triton kernel, "
+                                                    "autograd function, interpreter test, benchmark")
     p.set_defaults(fn=cmd_new_plugin)
 
 
-__all__ = ["new_plugin", "context_for", "add_command"]
+__all__ = ["new_plugin", "context_for", "with_op", "add_command"]

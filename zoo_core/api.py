@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import importlib
 import threading
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ from zoo_core.errors import (CheckpointError, NoPretrainedWeightsError, UnknownM
                              ZooError)
 from zoo_core.hub import offline
 from zoo_core.plugins import PluginHost
+from zoo_core.refs import import_builder, import_ref
 from zoo_core.registry import Registry, default_registry_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,12 +80,10 @@ def list_models(pattern: str | Iterable[str] | None = None, *, task: str | None 
 
 
 def entry(name: str) -> Entry:
-    """The catalog entry for a name or alias (without checking that its plugin is installed)."""
-    reg = registry()
-    found = reg.entries.get(reg.aliases.get(name, name))
-    if found is None:
-        raise reg._unknown(name)
-    return found
+    """The catalog entry for a name or alias (without checking that its plugin is installed).
+
+    Raises UnknownModelError, or CatalogError when the name's entry is malformed (and why)."""
+    return registry().lookup(name)
 
 
 def info(name: str) -> dict[str, Any]:
@@ -129,7 +127,8 @@ def plugins() -> list[dict[str, Any]]:
 
 
 def catalog_errors() -> list[str]:
-    """Problems found in registry.yaml (the rest of the zoo keeps working)."""
+    """Problems found in registry.yaml (each costs only the entry it is in; plugins' own
+    catalog problems are in their ``warnings``)."""
     return [str(e) for e in registry().errors]
 
 
@@ -145,15 +144,6 @@ def resolve_ref(hook: str, name: str) -> Any:
                                    f"; known: {', '.join(sorted(refs)) or 'none'}"), name=name,
                                 suggestions=close)
     return import_ref(refs[name][0])
-
-
-def import_ref(ref: str) -> Any:
-    """Import ``"package.module:attr.path"``."""
-    module_name, _, attr = ref.partition(":")
-    obj = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 # --- building and loading (imports torch and the model's plugin) ---------------------------
@@ -175,11 +165,13 @@ _builders: dict[str, Any] = {}
 
 
 def _build(e: Entry, config: dict[str, Any]) -> "nn.Module":
-    try:
-        builder = _builders.get(e.builder) or _builders.setdefault(e.builder, import_ref(e.builder))
-    except (ImportError, AttributeError) as exc:
-        raise ZooError(f"cannot import the builder {e.builder!r} of {e.name!r} (plugin {e.plugin}): "
-                       f"{exc}; reinstall the plugin") from exc
+    builder = _builders.get(e.builder)
+    if builder is None:
+        status = registry().host.by_dist(e.plugin) if e.plugin else None
+        package = status.module.partition(".")[0] if status and status.module else None
+        builder = _builders.setdefault(e.builder, import_builder(
+            e.builder, model=e.name, plugin=e.plugin, package=package,
+            where=f"{e.source}:{e.line}" if e.line else e.source))
     try:
         model = builder(**config)
     except TypeError as exc:

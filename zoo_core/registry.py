@@ -2,7 +2,8 @@
 
 First-party entries (registry.yaml) come first, then each plugin's ``zoo_catalog()`` in
 entry-point order. A name (or alias) already owned is refused and reported on the later
-plugin, naming both owners; every other model keeps working.
+plugin, naming both owners; every other model keeps working. A malformed entry is left out
+and remembered in ``skipped``, so asking for it says what is wrong and where.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from zoo_core.catalog import Entry, _norm, load_catalog_file, parse_catalog
+from zoo_core.catalog import Catalog, Entry, _norm, parse_catalog
+from zoo_core.catalog_file import load_catalog_file
 from zoo_core.errors import (CatalogError, PluginNotInstalledError, PluginUnavailableError,
                              UnknownModelError)
 from zoo_core.plugins import PluginHost
@@ -41,36 +43,36 @@ class Registry:
         self.entries: dict[str, Entry] = {}
         self.aliases: dict[str, str] = {}
         self.owner: dict[str, str] = {}  # name or alias -> who provides it (for conflicts)
-        self.errors: list[CatalogError] = []
+        self.errors: list[CatalogError] = []  # problems in registry.yaml (plugins: their warnings)
+        self.skipped: dict[str, CatalogError] = {}  # malformed entry's name or alias -> why
         self.first_party_packages: dict[str, str] = {}  # method prefix -> distribution
-        first_party: dict[str, Entry] = {}
-        if registry_path is not None:
-            try:
-                first_party = load_catalog_file(registry_path)
-            except CatalogError as exc:  # reported by `zoo plugins` / `zoo list`; plugins still work
-                self.errors.append(exc)
-                first_party = {}
-            for entry in first_party.values():
-                self._add(entry, owner=f"registry.yaml ({entry.plugin})")
-                if entry.plugin:
-                    self.first_party_packages.setdefault(entry.name.split("-")[0], entry.plugin)
+        first_party = load_catalog_file(registry_path) if registry_path is not None else Catalog()
+        self.errors.extend(first_party.errors)  # reported by `zoo list` / `zoo plugins`
+        self.skipped.update(first_party.skipped)
+        for entry in first_party.entries.values():
+            self._add(entry, owner=f"registry.yaml ({entry.plugin})")
+            if entry.plugin:
+                self.first_party_packages.setdefault(entry.name.split("-")[0], entry.plugin)
         for status in host.plugins.values():
             if status.status != "ok" or "zoo_catalog" not in status.data:
                 continue
-            try:
-                entries = parse_catalog(status.data["zoo_catalog"], source=f"plugin {status.name}",
-                                        plugin=status.dist)
-            except CatalogError as exc:
-                status.status, status.error = "failed", f"invalid catalog: {exc}"
-                continue
-            for entry in entries.values():
+            where = status.sources.get("zoo_catalog")
+            catalog = parse_catalog(status.data["zoo_catalog"], plugin=status.dist,
+                                    source=f"plugin {status.name}" + (f" ({where})" if where else ""))
+            status.warnings.extend(str(e) for e in catalog.errors)
+            for key, problem in catalog.skipped.items():
+                self.skipped.setdefault(key, problem)
+            for entry in catalog.entries.values():
                 problem = self._add(entry, owner=f"plugin {status.name} ({status.dist})")
                 if problem:
                     status.warnings.append(problem)
                 else:
                     status.models.append(entry.name)
-        for entry in first_party.values():  # `zoo plugins` lists first-party models under their plugin
-            status = host.by_dist(entry.plugin) if entry.plugin else None
+        statuses = {}  # `zoo plugins` lists first-party models under their plugin
+        for entry in first_party.entries.values():
+            if entry.plugin not in statuses:
+                statuses[entry.plugin] = host.by_dist(entry.plugin) if entry.plugin else None
+            status = statuses[entry.plugin]
             if status is not None and self.entries.get(entry.name) is entry:
                 status.models.append(entry.name)
 
@@ -102,18 +104,34 @@ class Registry:
         return self.unavailable_reason(entry) is None
 
     # -- resolution ------------------------------------------------------------------
+    def lookup(self, name: str) -> Entry:
+        """The entry for a name or alias, whether or not its plugin can build it.
+
+        Raises:
+            UnknownModelError: no such name (with close names).
+            CatalogError: the name's entry is malformed (what is wrong, file and line).
+        """
+        entry = self.entries.get(self.aliases.get(name, name))
+        if entry is not None:
+            return entry
+        problem = self.skipped.get(name)
+        if problem is not None:
+            alias = f" ({name!r} is one of its aliases)" if problem.entry and problem.entry != name else ""
+            raise CatalogError(f"malformed, so the catalog skips this model{alias}: {problem.problem}",
+                               source=problem.source, entry=problem.entry or name,
+                               field=problem.field, line=problem.line)
+        raise self._unknown(name)
+
     def resolve(self, name: str) -> Entry:
         """The entry for a name or alias, checking that its plugin can build it.
 
         Raises:
             UnknownModelError: no such name (with close names).
+            CatalogError: the name's entry is malformed.
             PluginNotInstalledError: a first-party name whose plugin is not installed.
             PluginUnavailableError: the plugin is installed but failed, is disabled or incompatible.
         """
-        canonical = self.aliases.get(name, name)
-        entry = self.entries.get(canonical)
-        if entry is None:
-            raise self._unknown(name)
+        entry = self.lookup(name)
         reason = self.unavailable_reason(entry)
         if reason == "not installed":
             package = entry.plugin
@@ -151,6 +169,7 @@ class Registry:
                include_unavailable: bool = False) -> list[str]:
         """Names matching every given filter, sorted. ``pattern`` is an fnmatch wildcard (or several)."""
         patterns = [pattern] if isinstance(pattern, str) else list(pattern or [])
+        usable: dict[str | None, bool] = {}  # plugin -> available (asked once per plugin)
         out = []
         for name, entry in self.entries.items():
             if patterns and not any(fnmatch.fnmatchcase(name, p) or
@@ -164,8 +183,11 @@ class Registry:
                 continue
             if pretrained and not entry.pretrained:
                 continue
-            if not include_unavailable and not self.available(entry):
-                continue
+            if not include_unavailable:
+                if entry.plugin not in usable:
+                    usable[entry.plugin] = self.available(entry)
+                if not usable[entry.plugin]:
+                    continue
             out.append(name)
         return sorted(out)
 

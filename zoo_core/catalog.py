@@ -25,7 +25,8 @@ import dataclasses
 import difflib
 import functools
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping  # isinstance checks: much faster than typing.Mapping's
+from typing import Any
 
 from zoo_core.errors import CatalogError
 
@@ -177,6 +178,7 @@ def parse_catalog(data: Any, *, source: str, lines: Lines | None = None,
         return catalog
     sections = {key: _section(key, data.get(key), source, lines.get(key, {}), catalog.errors)
                 for key in SECTIONS}
+    shared_lines = {key: _by_name(lines.get(key, {})) for key in SECTIONS}
     if isinstance(sections["papers"], dict):
         catalog.papers = {k: dict(v) for k, v in sections["papers"].items() if isinstance(v, Mapping)}
     for name, raw in data.items():
@@ -186,7 +188,8 @@ def parse_catalog(data: Any, *, source: str, lines: Lines | None = None,
         try:
             if isinstance(raw, CatalogError):
                 raise raw
-            merged, entry_lines = _inherit(name, raw, sections, lines, source)
+            merged, entry_lines = _inherit(name, raw, sections, lines.get(name, {}), shared_lines,
+                                           source)
             catalog.entries[name] = _parse_entry(name, merged, source=source, lines=entry_lines,
                                                  plugin=plugin)
         except CatalogError as exc:
@@ -235,16 +238,26 @@ def _shared_fields_problem(key: str, value: Any) -> tuple[str, tuple[str, ...]] 
     return None
 
 
+def _by_name(lines: Mapping[tuple[str, ...], int]) -> dict[str, dict[tuple[str, ...], int]]:
+    """A section's ``{(name, *path): line}`` as ``{name: {path: line}}``."""
+    out: dict[str, dict[tuple[str, ...], int]] = {}
+    for path, line in lines.items():
+        if path:
+            out.setdefault(path[0], {})[path[1:]] = line
+    return out
+
+
 def _lookup(sections: Mapping[str, Any], key: str, name: str) -> Mapping[str, Any] | CatalogError | None:
     section = sections[key]
     return section if isinstance(section, CatalogError) else section.get(name)
 
 
-def _inherit(name: str, raw: Any, sections: Mapping[str, Any], lines: Lines,
-             source: str) -> tuple[Any, dict[tuple[str, ...], int]]:
+def _inherit(name: str, raw: Any, sections: Mapping[str, Any], own: Mapping[tuple[str, ...], int],
+             shared_lines: Mapping[str, Mapping[str, dict]], source: str
+             ) -> tuple[Any, dict[tuple[str, ...], int]]:
     """The entry with its family's fields and its paper's provenance filled in, and where each
-    value was written (``{field path: line}``)."""
-    own = lines.get(name, {})
+    value was written (``{field path: line}``; ``own``: the entry's, ``shared_lines``: the
+    sections' by name)."""
     if not isinstance(raw, Mapping):
         return raw, dict(own)
 
@@ -263,8 +276,8 @@ def _inherit(name: str, raw: Any, sections: Mapping[str, Any], lines: Lines,
             raise fail(f"its family {family!r} is malformed ({defaults})", "family")
         if defaults is None:
             raise fail(f"no family {family!r} under `families`", "family")
-        merged = _merge(defaults, merged)
-        where.update({p[1:]: n for p, n in lines.get("families", {}).items() if p[:1] == (family,)})
+        merged = _merge(_fresh(defaults), merged)  # members never share mutable values
+        where.update(shared_lines["families"].get(family, {}))
     provenance = merged.get("provenance")
     paper = provenance.get("paper") if isinstance(provenance, Mapping) else None
     if isinstance(paper, str):
@@ -273,11 +286,19 @@ def _inherit(name: str, raw: Any, sections: Mapping[str, Any], lines: Lines,
             raise fail(f"its paper {paper!r} is malformed ({shared})", "provenance", "paper")
         if shared:
             merged["provenance"] = {"paper": paper, **shared, **provenance}
-            paper_lines = lines.get("papers", {})
-            where.update({("provenance", *p[1:]): n for p, n in paper_lines.items()
-                          if p[:1] == (paper,) and len(p) > 1})
+            where.update({("provenance", *p): n
+                          for p, n in shared_lines["papers"].get(paper, {}).items() if p})
     where.update(own)
     return merged, where
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of nested dicts and lists (the shapes YAML gives)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

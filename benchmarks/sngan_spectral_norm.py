@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
+from zoo_core.catalog_file import load_catalog_file
 from zoo_sngan.layers import SNConv2d, SNEmbedding, SNLinear
 from zoo_sngan.models import SNGAN
 
@@ -115,7 +115,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    config = yaml.safe_load(CATALOG.read_text())[args.model]["config"]
+    config = dict(load_catalog_file(CATALOG).entries[args.model].config)
     gan = SNGAN(**config)
     d_ours = gan.discriminator.train()
     d_torch = with_torch_spectral_norm(d_ours).train()

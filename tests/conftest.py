@@ -107,3 +107,11 @@ def tiny_entry(**extra) -> dict:
              "provenance": {"license": "MIT", "paper": "none"}}
     entry.update(extra)
     return entry
+
+
+@pytest.fixture(autouse=True)
+def catalog_cache(tmp_path, monkeypatch):
+    """Each test reads catalog files through its own, initially empty, catalog cache."""
+    folder = tmp_path / "catalog-cache"
+    monkeypatch.setenv("ZOO_CATALOG_CACHE", str(folder))
+    return folder

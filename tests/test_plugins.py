@@ -1,9 +1,11 @@
 """Plugin host: one plugin at a time, failures isolated and attributed."""
 
+import sys
+
 import pytest
 
 import zoo
-from zoo_core.errors import PluginUnavailableError, UnknownModelError, ZooError
+from zoo_core.errors import CatalogError, PluginUnavailableError, UnknownModelError, ZooError
 from zoo_core.plugins import PluginHost
 
 from conftest import plugin_source, tiny_entry
@@ -55,13 +57,81 @@ def test_incompatible_plugin(site, only_plugins):
     assert zoo.list_models() == ["good-tiny-test"]
 
 
-def test_invalid_plugin_catalog(site, only_plugins):
-    site("zoo-sloppy", plugin_source({"sloppy-test": {"builder": "no colon"}}))
+def test_plugin_bad_entry_costs_only_itself(site, only_plugins, capsys):
+    from zoo_core.cli import main
+
+    site("zoo-sloppy", plugin_source({"sloppy-test": {"builder": "no colon"},
+                                      "tidy-test": tiny_entry()}))
     site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
     only_plugins("zoo-sloppy", "zoo-good")
-    assert status("zoo-sloppy")["status"] == "failed"
-    assert "module:callable" in status("zoo-sloppy")["error"]
-    assert zoo.list_models() == ["good-tiny-test"]
+    sloppy = status("zoo-sloppy")
+    assert sloppy["status"] == "ok" and sloppy["models"] == ["tidy-test"]
+    assert "sloppy-test" in sloppy["warnings"][0] and "module:callable" in sloppy["warnings"][0]
+    assert zoo.list_models() == ["good-tiny-test", "tidy-test"]
+    assert zoo.create("tidy-test") is not None
+    with pytest.raises(CatalogError, match=r"plugin zoo-sloppy \(.*zoo_sloppy.py:\d+\): entry 'sloppy-test'.*malformed"):
+        zoo.info("sloppy-test")
+    assert main(["list"]) == 0
+    assert "1 malformed catalog entry skipped: sloppy-test (plugin zoo-sloppy (" in capsys.readouterr().err
+
+
+def test_plugin_catalog_may_share_papers_and_families(site, only_plugins):
+    site("zoo-shared", plugin_source({
+        "papers": {"arXiv:1.2": {"license": "MIT", "citation": "@misc{p}"}},
+        "families": {"tiny": {"builder": "zoo_test_models:Tiny", "config": {"width": 4},
+                              "provenance": {"paper": "arXiv:1.2"}}},
+        "shared-a-test": {"family": "tiny", "task": "test/a"},
+        "shared-b-test": {"family": "tiny", "config": {"width": 8}},
+    }))
+    only_plugins("zoo-shared")
+    assert zoo.list_models() == ["shared-a-test", "shared-b-test"]
+    assert zoo.info("shared-b-test")["config"] == {"width": 8} and zoo.cite("shared-a-test") == "@misc{p}\n"
+    assert zoo.create("shared-b-test").lin.in_features == 8
+
+
+@pytest.mark.parametrize("builder, says", [
+    ("zoo_test_models:Tny", "zoo_test_models has no attribute 'Tny' (did you mean 'Tiny'?); fix the entry's builder"),
+    ("zoo_test_models:Tiny.nope", "zoo_test_models:Tiny has no attribute 'nope'"),
+    ("zoo_nothere.models:Tiny", "'zoo_nothere' is not a package of zoo-refs (its code is in 'zoo_refs')"),
+    ("zoo_refs.modelz:Tiny", "zoo_refs has no module 'modelz'"),
+    ("zoo_refs_deps:Tiny", "importing zoo_refs_deps needs the module 'not_installed_dep_xyz', which is not "
+                           "installed: install it (a dependency of zoo-refs)"),
+    ("zoo_refs_raises:Tiny", "importing zoo_refs_raises failed: RuntimeError: broken at import (at "),
+])
+def test_builder_import_errors_say_what_to_fix(site, only_plugins, tmp_path, builder, says):
+    (tmp_path / "site" / "zoo_refs_deps.py").write_text("import not_installed_dep_xyz\n")
+    (tmp_path / "site" / "zoo_refs_raises.py").write_text("raise RuntimeError('broken at import')\n")
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(f"refs-tiny-test:\n  plugin: zoo-refs\n  builder: {builder}\n")
+    site("zoo-refs", plugin_source({}))
+    only_plugins("zoo-refs", registry_yaml=registry)
+    try:
+        with pytest.raises(ZooError) as info:
+            zoo.create("refs-tiny-test")
+    finally:
+        for module in ("zoo_refs_deps", "zoo_refs_raises"):
+            sys.modules.pop(module, None)
+    message = str(info.value)
+    assert says in message and f"{registry}:1" in message and "'refs-tiny-test'" in message
+    if "needs the module" not in says and "RuntimeError" not in says:  # a wrong reference
+        assert "reinstall" not in message
+
+
+def test_list_says_which_plugins_failed(site, only_plugins, capsys):
+    from zoo_core.cli import main
+
+    site("zoo-good", plugin_source({"good-tiny-test": tiny_entry()}))
+    site("zoo-broken", "raise RuntimeError('boom at import')\n")
+    site("zoo-future", plugin_source({}, requires=">=99"))
+    only_plugins("zoo-good", "zoo-broken", "zoo-future")
+    assert main(["list"]) == 0
+    captured = capsys.readouterr()
+    assert "good-tiny-test" in captured.out
+    lines = [line for line in captured.err.splitlines() if line.startswith("warning: plugin")]
+    assert len(lines) == 2, captured.err
+    assert "zoo-broken (zoo-broken) failed" in lines[0] and "boom at import" in lines[0]
+    assert "zoo-future (zoo-future) incompatible" in lines[1]
+    assert all("`zoo plugins`" in line for line in lines)
 
 
 def test_disable_switch(site, only_plugins, monkeypatch):

@@ -29,7 +29,8 @@ def test_writes_a_complete_plugin(tmp_path):
     assert project["project"]["optional-dependencies"]["test"] == [f"zoo-core[test]>={__version__}"]
     entries = parse_catalog(yaml.safe_load((root / "zoo_my_method" / "catalog.yaml").read_text()),
                             source="catalog.yaml", plugin="zoo-my-method")
-    e = entries["my-method-mlp-quadrants"]
+    assert not entries.errors and not entries.skipped
+    e = entries.entries["my-method-mlp-quadrants"]
     assert (e.task, e.train["recipe"], e.builder) == ("classification/my-method-quadrants",
                                                       "my-method-classifier", "zoo_my_method.model:QuadrantMLP")
     for path in root.rglob("*.py"):

@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import importlib
 import threading
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ from zoo_core.errors import (CheckpointError, NoPretrainedWeightsError, UnknownM
                              ZooError)
 from zoo_core.hub import offline
 from zoo_core.plugins import PluginHost
+from zoo_core.refs import import_builder, import_ref
 from zoo_core.registry import Registry, default_registry_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,7 +80,9 @@ def list_models(pattern: str | Iterable[str] | None = None, *, task: str | None 
 
 
 def entry(name: str) -> Entry:
-    """The catalog entry for a name, alias or ``plugin:name`` (without checking its plugin)."""
+    """The catalog entry for a name, alias or ``plugin:name`` (without checking its plugin).
+
+    Raises UnknownModelError, or CatalogError when the name's entry is malformed (and why)."""
     return registry().lookup(name)
 
 
@@ -127,7 +129,8 @@ def plugins() -> list[dict[str, Any]]:
 
 
 def catalog_errors() -> list[str]:
-    """Problems found in registry.yaml (the rest of the zoo keeps working)."""
+    """Problems found in registry.yaml (each costs only the entry it is in; plugins' own
+    catalog problems are in their ``warnings``)."""
     return [str(e) for e in registry().errors]
 
 
@@ -185,15 +188,6 @@ def metric(name: str, *, plugin: str | None = None, **kwargs: Any) -> Any:
     return resolve_ref("zoo_metrics", name, plugin=plugin)(**kwargs)
 
 
-def import_ref(ref: str) -> Any:
-    """Import ``"package.module:attr.path"``."""
-    module_name, _, attr = ref.partition(":")
-    obj = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 # --- building and loading (imports torch and the model's plugin) ---------------------------
 
 def create(name: str, **overrides: Any) -> "nn.Module":
@@ -213,11 +207,13 @@ _builders: dict[str, Any] = {}
 
 
 def _build(e: Entry, config: dict[str, Any]) -> "nn.Module":
-    try:
-        builder = _builders.get(e.builder) or _builders.setdefault(e.builder, import_ref(e.builder))
-    except (ImportError, AttributeError) as exc:
-        raise ZooError(f"cannot import the builder {e.builder!r} of {e.name!r} (plugin {e.plugin}): "
-                       f"{exc}; reinstall the plugin") from exc
+    builder = _builders.get(e.builder)
+    if builder is None:
+        status = registry().host.by_dist(e.plugin) if e.plugin else None
+        package = status.module.partition(".")[0] if status and status.module else None
+        builder = _builders.setdefault(e.builder, import_builder(
+            e.builder, model=e.name, plugin=e.plugin, package=package,
+            where=f"{e.source}:{e.line}" if e.line else e.source))
     try:
         model = builder(**config)
     except TypeError as exc:

@@ -1,10 +1,18 @@
-"""The catalog: schema, validation and loading of registry.yaml and plugin-contributed entries.
+"""The catalog: schema and validation of registry.yaml and plugin-contributed entries.
 
 An entry describes one model name: which plugin provides it, how to build it (a
 ``module:callable`` builder and its full constructor config), its task, its published
 weights (repo, pinned revision, sha256 and size of every file), its results and provenance.
 Everything here is plain data: reading the catalog never imports torch or model code.
 
+Shared facts are written once. Two reserved top-level keys hold them:
+
+* ``papers``: ``{paper id: provenance fields}`` (code, license, citation, ...); an entry whose
+  ``provenance.paper`` names one gets those fields under its own;
+* ``families``: ``{family name: partial entry}``; an entry with ``family: NAME`` starts from
+  it. Mappings merge key by key, anything else is replaced; the entry's own values win.
+
+A malformed entry costs only itself: it is left out and its error kept (``Catalog.skipped``).
 Errors name the source file, the line, the entry and the field::
 
     registry.yaml:14: entry 'akorn-attn-tetrominoes', field 'weights.files.model.sha256':
@@ -17,17 +25,10 @@ import dataclasses
 import difflib
 import functools
 import re
-from pathlib import Path
-from typing import Any, Mapping
-
-import yaml
+from collections.abc import Mapping  # isinstance checks: much faster than typing.Mapping's
+from typing import Any
 
 from zoo_core.errors import CatalogError
-
-try:  # the C parser is several times faster; fall back to pure Python
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 NAME_RE = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
 REF_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -49,8 +50,11 @@ ENTRY_FIELDS = {
     "train": "training recipe settings for `zoo train`",
     "eval": "evaluation settings for `zoo eval`",
     "tags": "free-form tags",
+    "family": "name of a `families` entry whose fields this entry inherits",
 }
 REQUIRED_FIELDS = ("builder",)
+SECTIONS = ("papers", "families")  # reserved top-level keys: shared facts, not models
+PER_MODEL_FIELDS = ("weights", "results", "aliases", "family")  # never inherited from a family
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,81 +121,204 @@ class Entry:
             out["tags"] = list(self.tags)
         return out
 
-
-# --- YAML with line numbers -----------------------------------------------------------
-
-def _compose(text: str, source: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """Parse YAML, refusing duplicate keys, and return (data, {key path: line number})."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CatalogError(f"malformed YAML: {problem}; fix the file's syntax",
-                           source=source, line=line) from exc
-    if node is None:
-        return {}, {}
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(n: Any, path: tuple[str, ...]) -> None:
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in n.value:
-                key = str(key_node.value)
-                if key in seen:
-                    raise CatalogError(f"duplicate key {key!r} (a second definition would silently "
-                                       "replace the first); keep one", source=source,
-                                       entry=path[0] if path else key,
-                                       field=".".join(path[1:] + (key,)) if path else None,
-                                       line=key_node.start_mark.line + 1)
-                seen.add(key)
-                lines[path + (key,)] = key_node.start_mark.line + 1
-                if len(path) < 4:
-                    walk(value_node, path + (key,))
-
-    walk(node, ())
-    constructor = yaml.constructor.SafeConstructor()
-    return constructor.construct_document(node), lines
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any], *, source: str,
+                  line: int | None = None) -> "Entry":
+        """Rebuild an entry from :meth:`to_dict` output that was validated before (no checks)."""
+        w = data.get("weights")
+        weights = (Weights(repo=w["repo"], revision=w["revision"],
+                           files={c: WeightFile(**f) for c, f in w["files"].items()}) if w else None)
+        return cls(name=name, builder=data["builder"], plugin=data.get("plugin"),
+                   config=data.get("config", {}), task=data.get("task"),
+                   description=data.get("description", ""), weights=weights,
+                   results=data.get("results", {}), provenance=data.get("provenance", {}),
+                   aliases=tuple(data.get("aliases", ())), converter=data.get("converter"),
+                   train=data.get("train", {}), eval=data.get("eval", {}),
+                   tags=tuple(data.get("tags", ())), source=source, line=line)
 
 
-def load_catalog_file(path: str | Path) -> dict[str, Entry]:
-    """Read and validate a catalog YAML file (registry.yaml). Raises CatalogError with the line."""
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read the file ({exc.strerror})", source=source) from exc
-    data, lines = _compose(text, source)
-    return parse_catalog(data, source=source, lines=lines)
+@dataclasses.dataclass
+class Catalog:
+    """What a catalog source yields: its valid entries, and every problem found in it."""
+
+    entries: dict[str, Entry] = dataclasses.field(default_factory=dict)
+    errors: list[CatalogError] = dataclasses.field(default_factory=list)  # in file order
+    skipped: dict[str, CatalogError] = dataclasses.field(default_factory=dict)  # name or alias -> why
+    papers: dict[str, dict] = dataclasses.field(default_factory=dict)  # paper id -> shared provenance
+
+    def skip(self, name: str, raw: Any, error: CatalogError) -> None:
+        """Leave out a malformed entry, remembering why under its name and the aliases it lists."""
+        self.errors.append(error)
+        aliases = raw.get("aliases") if isinstance(raw, Mapping) else None
+        for key in [name, *(aliases if isinstance(aliases, list) else [aliases])]:
+            if isinstance(key, str):
+                self.skipped.setdefault(key, error)
 
 
-def parse_catalog(data: Any, *, source: str, lines: Mapping[tuple[str, ...], int] | None = None,
-                  plugin: str | None = None) -> dict[str, Entry]:
-    """Validate catalog data (``{name: entry}``) and return ``{name: Entry}``.
+# --- the whole catalog: shared sections, then one entry at a time -----------------------
 
-    ``plugin`` fills in (and must match) the ``plugin`` field of entries a plugin contributes.
+Lines = Mapping[str, Mapping[tuple[str, ...], int]]  # top-level key -> {key path below it: line}
+
+
+def parse_catalog(data: Any, *, source: str, lines: Lines | None = None,
+                  plugin: str | None = None) -> Catalog:
+    """Validate catalog data (``{name: entry}``, plus ``papers`` and ``families``).
+
+    A value that is already a :class:`CatalogError` stands for a part the YAML reader could
+    not read. ``lines`` locates keys (``{top-level key: {path: line}}``); ``plugin`` fills in
+    (and must match) the ``plugin`` field of entries a plugin contributes.
     """
     lines = lines or {}
+    catalog = Catalog()
     if data is None:
-        return {}
+        return catalog
     if not isinstance(data, Mapping):
-        raise CatalogError(f"the catalog must be a mapping of model name -> entry, got "
-                           f"{type(data).__name__}", source=source, line=1)
-    out: dict[str, Entry] = {}
+        catalog.errors.append(CatalogError(f"the catalog must be a mapping of model name -> entry, "
+                                           f"got {type(data).__name__}", source=source, line=1))
+        return catalog
+    sections = {key: _section(key, data.get(key), source, lines.get(key, {}), catalog.errors)
+                for key in SECTIONS}
+    shared_lines = {key: _by_name(lines.get(key, {})) for key in SECTIONS}
+    if isinstance(sections["papers"], dict):
+        catalog.papers = {k: dict(v) for k, v in sections["papers"].items() if isinstance(v, Mapping)}
     for name, raw in data.items():
-        out[str(name)] = _parse_entry(str(name), raw, source=source, lines=lines, plugin=plugin)
+        name = str(name)
+        if name in SECTIONS:
+            continue
+        try:
+            if isinstance(raw, CatalogError):
+                raise raw
+            merged, entry_lines = _inherit(name, raw, sections, lines.get(name, {}), shared_lines,
+                                           source)
+            catalog.entries[name] = _parse_entry(name, merged, source=source, lines=entry_lines,
+                                                 plugin=plugin)
+        except CatalogError as exc:
+            catalog.skip(name, raw, exc)
+    return catalog
+
+
+def _section(key: str, raw: Any, source: str, lines: Mapping[tuple[str, ...], int],
+             errors: list[CatalogError]) -> dict[str, Any] | CatalogError:
+    """``papers`` or ``families`` as ``{name: fields or the CatalogError that makes them unusable}``
+    (or one CatalogError when the whole section is unreadable). Problems go to ``errors``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, (Mapping, CatalogError)):
+        raw = CatalogError(f"expected a mapping of name -> fields, got {type(raw).__name__}",
+                           source=source, field=key, line=lines.get(()))
+    if isinstance(raw, CatalogError):
+        errors.append(raw)
+        return raw
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        name = str(name)
+        if not isinstance(value, CatalogError):
+            problem = _shared_fields_problem(key, value)
+            if problem:
+                message, field = problem
+                value = CatalogError(message, source=source, field=".".join((key, name, *field)),
+                                     line=lines.get((name, *field), lines.get((name,))))
+        if isinstance(value, CatalogError):
+            errors.append(value)
+        out[name] = value
+    return out
+
+
+def _shared_fields_problem(key: str, value: Any) -> tuple[str, tuple[str, ...]] | None:
+    """What is wrong with one paper or family (message, field), or None."""
+    if not isinstance(value, Mapping):
+        return f"expected a mapping of fields, got {type(value).__name__}", ()
+    if key == "papers" and "paper" in value:
+        return "a paper's fields do not repeat 'paper' (its key is the paper id)", ("paper",)
+    if key == "families":
+        for field in value:
+            if field not in ENTRY_FIELDS or field in PER_MODEL_FIELDS:
+                allowed = ", ".join(f for f in ENTRY_FIELDS if f not in PER_MODEL_FIELDS)
+                return f"a family holds shared fields only ({allowed})", (str(field),)
+    return None
+
+
+def _by_name(lines: Mapping[tuple[str, ...], int]) -> dict[str, dict[tuple[str, ...], int]]:
+    """A section's ``{(name, *path): line}`` as ``{name: {path: line}}``."""
+    out: dict[str, dict[tuple[str, ...], int]] = {}
+    for path, line in lines.items():
+        if path:
+            out.setdefault(path[0], {})[path[1:]] = line
+    return out
+
+
+def _lookup(sections: Mapping[str, Any], key: str, name: str) -> Mapping[str, Any] | CatalogError | None:
+    section = sections[key]
+    return section if isinstance(section, CatalogError) else section.get(name)
+
+
+def _inherit(name: str, raw: Any, sections: Mapping[str, Any], own: Mapping[tuple[str, ...], int],
+             shared_lines: Mapping[str, Mapping[str, dict]], source: str
+             ) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """The entry with its family's fields and its paper's provenance filled in, and where each
+    value was written (``{field path: line}``; ``own``: the entry's, ``shared_lines``: the
+    sections' by name)."""
+    if not isinstance(raw, Mapping):
+        return raw, dict(own)
+
+    def fail(message: str, *fields: str) -> CatalogError:
+        return CatalogError(message, source=source, entry=name, field=".".join(fields),
+                            line=own.get(fields, own.get(())))
+
+    merged = {k: v for k, v in raw.items() if k != "family"}
+    where: dict[tuple[str, ...], int] = {}
+    family = raw.get("family")
+    if family is not None:
+        if not isinstance(family, str):
+            raise fail(f"expected the name of a family, got {family!r}", "family")
+        defaults = _lookup(sections, "families", family)
+        if isinstance(defaults, CatalogError):
+            raise fail(f"its family {family!r} is malformed ({defaults})", "family")
+        if defaults is None:
+            raise fail(f"no family {family!r} under `families`", "family")
+        merged = _merge(_fresh(defaults), merged)  # members never share mutable values
+        where.update(shared_lines["families"].get(family, {}))
+    provenance = merged.get("provenance")
+    paper = provenance.get("paper") if isinstance(provenance, Mapping) else None
+    if isinstance(paper, str):
+        shared = _lookup(sections, "papers", paper)
+        if isinstance(shared, CatalogError):
+            raise fail(f"its paper {paper!r} is malformed ({shared})", "provenance", "paper")
+        if shared:
+            merged["provenance"] = {"paper": paper, **shared, **provenance}
+            where.update({("provenance", *p): n
+                          for p, n in shared_lines["papers"].get(paper, {}).items() if p})
+    where.update(own)
+    return merged, where
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of nested dicts and lists (the shapes YAML gives)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``over``; mappings present in both merge key by key."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        out[key] = _merge(old, value) if isinstance(old, Mapping) and isinstance(value, Mapping) else value
     return out
 
 
 def _parse_entry(name: str, raw: Any, *, source: str, lines: Mapping[tuple[str, ...], int],
                  plugin: str | None) -> Entry:
+    """Validate one entry (families and papers already merged in); ``lines``: {field path: line}."""
     def fail(message: str, *fields: str) -> CatalogError:
-        path = (name, *fields)
-        line = None
-        while path and line is None:  # nearest located parent
+        path, line = tuple(fields), None
+        while line is None:  # nearest located parent, down to the entry's own line
             line = lines.get(path)
+            if not path:
+                break
             path = path[:-1]
         return CatalogError(message, source=source, entry=name,
                             field=".".join(fields) or None, line=line)
@@ -262,7 +389,7 @@ def _parse_entry(name: str, raw: Any, *, source: str, lines: Mapping[tuple[str, 
         description=description.strip(), weights=weights, results=results,
         provenance=mapping("provenance"), aliases=aliases, converter=converter,
         train=mapping("train"), eval=mapping("eval"), tags=strings("tags"), source=source,
-        line=lines.get((name,)),
+        line=lines.get(()),
     )
 
 
@@ -306,4 +433,4 @@ def _norm(dist: str) -> str:
     return re.sub(r"[-_.]+", "-", dist).lower()
 
 
-__all__ = ["Entry", "Weights", "WeightFile", "load_catalog_file", "parse_catalog", "NAME_RE", "REF_RE"]
+__all__ = ["Entry", "Weights", "WeightFile", "Catalog", "parse_catalog", "NAME_RE", "REF_RE", "SECTIONS"]

@@ -2,7 +2,9 @@
 
 Only ``zoo eval --write`` (results) and ``zoo publish --write`` (weights) change the catalog,
 so no number in it is ever typed by hand (``zoo_core.catalog_files`` finds the file). The edit is textual (comments and layout of every
-other line stay as they are) and the result is validated before it replaces the file.
+other line stay as they are) and the result is validated before it replaces the file: the
+edited entry must be valid and no new problem may appear elsewhere. Per-model fields
+(``results``, ``weights``) are never inherited from a family, so the entry's own block holds them.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any
 
 import yaml
 
-from zoo_core.catalog import load_catalog_file
+from zoo_core.catalog_file import load_catalog_file
 from zoo_core.errors import CatalogError
 
 
 def set_field(path: str | Path, name: str, field: str, value: Any) -> None:
     """Set top-level ``field`` of entry ``name`` to ``value`` (a block written in YAML)."""
     path = Path(path)
+    before = {(e.entry, e.field, e.problem) for e in load_catalog_file(path).errors}
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if re.match(rf"^{re.escape(name)}\s*:", line)), None)
     if start is None:
@@ -43,11 +46,13 @@ def set_field(path: str | Path, name: str, field: str, value: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry.", suffix=".yaml")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.writelines(new)
-    try:
-        load_catalog_file(tmp)  # never write a catalog that does not validate
-    except CatalogError:
+    after = load_catalog_file(tmp)  # never write a catalog that does not validate
+    added = [e for e in after.errors if (e.entry, e.field, e.problem) not in before]
+    problem = after.skipped.get(name) or (added[0] if added else None)
+    if problem is not None:
         os.unlink(tmp)
-        raise
+        raise CatalogError(f"writing {field} would break the catalog: {problem.problem}",
+                           source=str(path), entry=problem.entry, field=problem.field, line=problem.line)
     os.replace(tmp, path)
 
 

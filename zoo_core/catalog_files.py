@@ -29,13 +29,16 @@ from zoo_core.errors import CatalogError
 
 
 class CatalogData(dict):
-    """Catalog data ``{name: entry}`` that remembers its file (``source``) and key lines."""
+    """Catalog data ``{name: entry}`` that remembers its file (``source``), the lines of its
+    keys (``{top-level key: {key path: line}}``) and problems that belong to no entry."""
 
     def __init__(self, data: Mapping[str, Any], *, source: str,
-                 lines: Mapping[tuple[str, ...], int]) -> None:
+                 lines: Mapping[str, Mapping[tuple[str, ...], int]],
+                 errors: list[CatalogError] | None = None) -> None:
         super().__init__(data)
         self.source = source
         self.lines = dict(lines)
+        self.errors = list(errors or [])
 
 
 def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData:
@@ -49,7 +52,7 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
     """
     from importlib import resources
 
-    from zoo_core.catalog import _compose
+    from zoo_core.catalog_file import read_yaml
 
     try:
         file = resources.files(package) / resource
@@ -64,13 +67,13 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
         raise CatalogError(f"cannot read the plugin's catalog ({exc.strerror or exc}); it must ship "
                            f"as package data of {package!r} (check that the wheel includes it)",
                            source=source) from exc
-    data, lines = _compose(text, source)
+    data, lines, loose = read_yaml(text, source)  # a block with a syntax error costs only itself
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise CatalogError(f"the catalog must be a mapping of model name -> entry, got "
                            f"{type(data).__name__}", source=source, line=1)
-    return CatalogData(data, source=source, lines=lines)
+    return CatalogData(data, source=source, lines=lines, errors=loose)
 
 
 def defining_file(entry: Any, field: str) -> Path:

@@ -25,6 +25,21 @@ def _print_table(rows: list[list[str]], header: list[str]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+def _list_warnings(reg: Any) -> list[str]:
+    """What a listing leaves out: malformed entries, unreadable catalog parts, failed plugins."""
+    out = [str(e) for e in reg.errors if e.entry is None]
+    skipped = list({id(e): e for e in reg.skipped.values()}.values())  # aliases share their entry's
+    if skipped:
+        where = ", ".join(f"{e.entry} ({e.source}" + (f":{e.line})" if e.line else ")") for e in skipped)
+        out.append(f"{len(skipped)} malformed catalog entr{'y' if len(skipped) == 1 else 'ies'} "
+                   f"skipped: {where}; `zoo info NAME` says what is wrong")
+    for status in sorted(reg.host.plugins.values(), key=lambda s: s.name):
+        if status.status in ("failed", "incompatible"):
+            out.append(f"plugin {status.name} ({status.dist}) {status.status}, its models are not "
+                       f"listed: {status.error}; see `zoo plugins`")
+    return out
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     import zoo
 
@@ -37,11 +52,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows.append({"name": name, "task": e.task, "plugin": e.plugin, "pretrained": e.pretrained,
                      "aliases": list(e.aliases), "available": reg.available(e),
                      "results": dict(e.results)})
+    for problem in _list_warnings(reg):
+        print(f"warning: {problem}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    for problem in zoo.catalog_errors():
-        print(f"warning: {problem}", file=sys.stderr)
     if not rows:
         print("no models match" + ("" if args.all else " (--all also lists models whose plugin is not installed)"))
         return 0

@@ -42,7 +42,7 @@ class PluginUnavailableError(ZooError, RuntimeError):
 class CatalogError(ZooError, ValueError):
     """A catalog entry (registry.yaml or a plugin's ``zoo_catalog``) is malformed.
 
-    ``source``, ``line``, ``entry`` and ``field`` locate the problem.
+    ``source``, ``line``, ``entry`` and ``field`` locate the problem; ``problem`` is the bare message.
     """
 
     def __init__(self, message: str, *, source: str, entry: str | None = None,
@@ -53,6 +53,7 @@ class CatalogError(ZooError, ValueError):
             what += f", field {field!r}"
         super().__init__(f"{where}: {what}: {message}")
         self.source, self.entry, self.field, self.line = source, entry, field, line
+        self.problem = message
 
 
 class NoPretrainedWeightsError(ZooError, ValueError):

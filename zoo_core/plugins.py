@@ -53,6 +53,8 @@ class PluginStatus:
     models: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     data: dict[str, dict] = dataclasses.field(default_factory=dict)  # hook name -> answer
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)  # hook name -> "file:line"
+    module: str | None = None  # the plugin's module (its package holds the plugin's code)
 
     @property
     def ids(self) -> set[str]:
@@ -137,7 +139,8 @@ class PluginHost:
     def register(self, plugin: Any, *, name: str, dist: str | None = None,
                  version: str | None = None) -> PluginStatus:
         """Register a plugin object (module or instance); tests use this for in-process plugins."""
-        status = PluginStatus(name=name, dist=dist or name, version=version)
+        status = PluginStatus(name=name, dist=dist or name, version=version,
+                              module=getattr(plugin, "__name__", None))
         self.plugins[name] = status
         requires = getattr(plugin, "zoo_core_requires", None)
         try:
@@ -158,6 +161,9 @@ class PluginHost:
                 if not isinstance(answer, dict):
                     raise TypeError(f"hook {hook}() must return a dict, returned {type(answer).__name__}")
                 status.data[hook] = answer
+                code = getattr(getattr(impl, "__func__", impl), "__code__", None)
+                if code is not None:
+                    status.sources[hook] = f"{code.co_filename}:{code.co_firstlineno}"
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)

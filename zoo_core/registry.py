@@ -8,6 +8,8 @@ Who gets a contested name never depends on entry-point order:
 * a refused alias costs only the alias: the entry keeps its name;
 * ``plugin:name`` (distribution or entry-point name, any spelling) names one plugin's entry
   explicitly, refused or not: ``zoo.load("zoo-lenet:lenet-digits")``.
+* a malformed entry is left out and remembered in ``skipped``, so asking for it says what
+  is wrong and where.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import os
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
-from zoo_core.catalog import Entry, _norm, load_catalog_file, parse_catalog
+from zoo_core.catalog import Catalog, Entry, _norm, parse_catalog
+from zoo_core.catalog_file import load_catalog_file
 from zoo_core.errors import (CatalogError, PluginNotInstalledError, PluginUnavailableError,
                              UnknownModelError)
 from zoo_core.plugins import DATA_HOOKS, PluginHost, PluginStatus
@@ -58,31 +61,30 @@ class Registry:
         self.owner: dict[str, str] = {}  # name or alias -> who provides it
         self.refused: dict[str, list[str]] = {}  # contested name or alias -> its claimants, qualified
         self.by_plugin: dict[str, dict[str, Entry]] = {}  # distribution -> all its entries (`plugin:name`)
-        self.errors: list[CatalogError] = []
+        self.errors: list[CatalogError] = []  # problems in registry.yaml (plugins: their warnings)
+        self.skipped: dict[str, CatalogError] = {}  # malformed entry's name or alias -> why
         self.first_party_packages: dict[str, str] = {}  # method prefix -> distribution
-        first_party: dict[str, Entry] = {}
-        if registry_path is not None:
-            try:
-                first_party = load_catalog_file(registry_path)
-            except CatalogError as exc:  # reported by `zoo plugins` / `zoo list`; plugins still work
-                self.errors.append(exc)
-                first_party = {}
-            for entry in first_party.values():
-                if entry.plugin:
-                    self.first_party_packages.setdefault(entry.name.split("-")[0], entry.plugin)
-        claims = [_Claim(entry, f"registry.yaml ({entry.plugin})", None) for entry in first_party.values()]
+        first_party = load_catalog_file(registry_path) if registry_path is not None else Catalog()
+        self.errors.extend(first_party.errors)  # reported by `zoo list` / `zoo plugins`
+        self.skipped.update(first_party.skipped)
+        for entry in first_party.entries.values():
+            if entry.plugin:
+                self.first_party_packages.setdefault(entry.name.split("-")[0], entry.plugin)
+        claims = [_Claim(entry, f"registry.yaml ({entry.plugin})", None)
+                  for entry in first_party.entries.values()]
         for status in host.plugins.values():
             if status.status != "ok" or "zoo_catalog" not in status.data:
                 continue
             data = status.data["zoo_catalog"]  # a CatalogData (package_catalog) knows its file
-            try:
-                entries = parse_catalog(data, source=getattr(data, "source", f"plugin {status.name}"),
-                                        lines=getattr(data, "lines", None), plugin=status.dist)
-            except CatalogError as exc:
-                status.status, status.error = "failed", f"invalid catalog: {exc}"
-                continue
+            where = status.sources.get("zoo_catalog")
+            source = getattr(data, "source", None) or (f"plugin {status.name}" + (f" ({where})" if where else ""))
+            catalog = parse_catalog(data, source=source, lines=getattr(data, "lines", None),
+                                    plugin=status.dist)
+            status.warnings.extend(str(e) for e in (*getattr(data, "errors", ()), *catalog.errors))
+            for key, problem in catalog.skipped.items():
+                self.skipped.setdefault(key, problem)
             claims += [_Claim(entry, f"plugin {status.name} ({status.dist})", status)
-                       for entry in entries.values()]
+                       for entry in catalog.entries.values()]
         self._add(claims)
         for hook in DATA_HOOKS:  # a task, metric... two plugins give: reported on both now
             if hook != "zoo_catalog":
@@ -161,15 +163,25 @@ class Registry:
 
     # -- resolution ------------------------------------------------------------------
     def lookup(self, name: str) -> Entry:
-        """The entry for a name, an alias or ``plugin:name`` (without checking its plugin)."""
+        """The entry for a name, an alias or ``plugin:name`` (without checking its plugin).
+
+        Raises:
+            UnknownModelError: no such name (with close names).
+            CatalogError: the name's entry is malformed (what is wrong, file and line).
+        """
         plugin, sep, bare = name.partition(":")
         if sep and plugin not in LOAD_PREFIXES:
             return self._lookup_in(plugin, bare)
         entry = self.entries.get(self.aliases.get(name, name))
-        if entry is None:
-            raise self._unknown(name)
-        return entry
-
+        if entry is not None:
+            return entry
+        problem = self.skipped.get(name)
+        if problem is not None:
+            alias = f" ({name!r} is one of its aliases)" if problem.entry and problem.entry != name else ""
+            raise CatalogError(f"malformed, so the catalog skips this model{alias}: {problem.problem}",
+                               source=problem.source, entry=problem.entry or name,
+                               field=problem.field, line=problem.line)
+        raise self._unknown(name)
     def _lookup_in(self, plugin: str, name: str) -> Entry:
         """``plugin:name``: the entry (or alias) ``name`` as that plugin declares it."""
         status = self.host.find(plugin)
@@ -197,6 +209,7 @@ class Registry:
 
         Raises:
             UnknownModelError: no such name (with close names), or a name two plugins claim.
+            CatalogError: the name's entry is malformed.
             PluginNotInstalledError: a first-party name whose plugin is not installed.
             PluginUnavailableError: the plugin is installed but failed, is disabled or incompatible.
         """
@@ -253,6 +266,7 @@ class Registry:
                include_unavailable: bool = False) -> list[str]:
         """Names matching every given filter, sorted. ``pattern`` is an fnmatch wildcard (or several)."""
         patterns = [pattern] if isinstance(pattern, str) else list(pattern or [])
+        usable: dict[str | None, bool] = {}  # plugin -> available (asked once per plugin)
         out = []
         for name, entry in self.entries.items():
             if patterns and not any(fnmatch.fnmatchcase(name, p) or
@@ -266,8 +280,11 @@ class Registry:
                 continue
             if pretrained and not entry.pretrained:
                 continue
-            if not include_unavailable and not self.available(entry):
-                continue
+            if not include_unavailable:
+                if entry.plugin not in usable:
+                    usable[entry.plugin] = self.available(entry)
+                if not usable[entry.plugin]:
+                    continue
             out.append(name)
         return sorted(out)
 

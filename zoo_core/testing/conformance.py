@@ -111,7 +111,9 @@ def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]]
             from zoo_core.catalog import parse_catalog
 
             e = zoo.entry(name)
-            parse_catalog({name: e.to_dict()}, source="roundtrip")
+            again = parse_catalog({name: e.to_dict()}, source="roundtrip")
+            assert not again.errors, again.errors
+            assert again.entries[name].to_dict() == e.to_dict()
             assert e.task, f"{name}: every entry names its task"
             assert e.provenance.get("license"), f"{name}: provenance.license is required"
             assert e.provenance.get("paper"), f"{name}: provenance.paper is required"

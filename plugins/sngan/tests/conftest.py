@@ -3,15 +3,17 @@
 from pathlib import Path
 
 import pytest
-import yaml
+
+from zoo_core.catalog_file import load_catalog_file
 
 REGISTRY_PATH = Path(__file__).resolve().parents[3] / "registry.yaml"
 
 
 def sngan_entries() -> dict:
-    """The ``zoo-sngan`` entries of the project's registry.yaml (name -> entry)."""
-    data = yaml.safe_load(REGISTRY_PATH.read_text())
-    return {k: v for k, v in data.items() if isinstance(v, dict) and v.get("plugin") == "zoo-sngan"}
+    """The ``zoo-sngan`` entries of the project's registry.yaml (name -> entry, families and
+    papers merged in)."""
+    catalog = load_catalog_file(REGISTRY_PATH)
+    return {k: e.to_dict() for k, e in catalog.entries.items() if e.plugin == "zoo-sngan"}
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,11 @@ through a fake Hub and re-evaluated against their registry results.
 import copy
 from pathlib import Path
 
-import yaml
-
+from zoo_core.catalog_file import load_catalog_file
 from zoo_core.testing.conformance import conformance_suite
 
-_REGISTRY = yaml.safe_load((Path(__file__).resolve().parents[3] / "registry.yaml").read_text())
-_ENTRIES = {k: v for k, v in _REGISTRY.items() if isinstance(v, dict) and v.get("plugin") == "zoo-sngan"}
+_REGISTRY = load_catalog_file(Path(__file__).resolve().parents[3] / "registry.yaml")
+_ENTRIES = {k: e.to_dict() for k, e in _REGISTRY.entries.items() if e.plugin == "zoo-sngan"}
 
 
 def _shrunk(config: dict, factor: int = 16) -> dict:

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 import torch.nn.functional as F
 from torch import nn
 
+from zoo_core.catalog_file import load_catalog_file
 from zoo_core.interfaces import Model
 from zoo_sngan.layers import CategoricalConditionalBatchNorm2d, SNConv2d
 from zoo_sngan.models import SNGAN, DBlock, ResNetDiscriminator, ResNetGenerator
 
-REGISTRY = yaml.safe_load((Path(__file__).resolve().parents[3] / "registry.yaml").read_text())
-CATALOG = {k: v for k, v in REGISTRY.items() if isinstance(v, dict) and v.get("plugin") == "zoo-sngan"}
+REGISTRY = load_catalog_file(Path(__file__).resolve().parents[3] / "registry.yaml")
+CATALOG = {k: e.to_dict() for k, e in REGISTRY.entries.items() if e.plugin == "zoo-sngan"}
 
 
 IMAGE_SIZE = {"generation/cifar10": 32, "generation/stl10": 48, "generation/imagenet128": 128,

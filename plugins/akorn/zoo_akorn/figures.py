@@ -52,7 +52,8 @@ def cluster_overlays(model, task, out_dir: Path, *, name: str, n: int = 6, seed:
     return [("Predicted clusters over input scenes (row 3), ground truth (row 2)", path)]
 
 
-QUICK_BOARDS, QUICK_MAX_T = 20, 16  # a reduced report (``limit``): about 10x cheaper
+# a reduced report (``limit``): the cost is about sum(K * T) model steps, whatever the boards
+QUICK_BOARDS, QUICK_MAX_T, QUICK_MAX_K = 20, 16, 4
 
 
 def sudoku_accuracy(model, task, out_dir: Path, *, name: str, limit: int | None = None, boards: int = 50,
@@ -60,14 +61,16 @@ def sudoku_accuracy(model, task, out_dir: Path, *, name: str, limit: int | None 
     """Board accuracy against ``T`` (one curve per ``K``) on the test and hard splits,
     ``boards`` puzzles each; returns ``[(title, png_path)]``.
 
-    With ``limit`` (a reduced report, ``zoo bench --limit``) the figure is a quick look: at most
-    ``min(limit, QUICK_BOARDS)`` puzzles and ``T`` up to ``QUICK_MAX_T``.
+    With ``limit`` (a reduced report, ``zoo bench --limit``) the figure is a quick look, about 8x
+    cheaper: at most ``min(limit, QUICK_BOARDS)`` puzzles, ``T`` up to ``QUICK_MAX_T`` and ``K`` up
+    to ``QUICK_MAX_K``.
     """
     from matplotlib.figure import Figure
 
     if limit is not None:
         boards = min(boards, limit, QUICK_BOARDS)
         Ts = tuple(T for T in Ts if T <= QUICK_MAX_T) or tuple(Ts)[:1]
+        Ks = tuple(dict.fromkeys(min(K, QUICK_MAX_K) for K in Ks))
 
     Ks = Ks if hasattr(model, "solve") else (1,)
     fig = Figure(figsize=(8, 3.2), dpi=100, layout="constrained")

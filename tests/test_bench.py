@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,9 @@ from conftest import plugin_source, tiny_entry
 TOYS = '''
 import os
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -75,14 +79,45 @@ def write_png(path, width, height, rgb):
                            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def draw(model, task, out_dir, *, name):
+def draw(model, task, out_dir, *, name, limit=None):
     path = Path(out_dir) / "swatch.png"
     write_png(path, 120, 80, (255, 0, 255))
-    return [("Magenta swatch", path)]
+    return [(f"Magenta swatch (limit {limit})", path)]
 
 
-def bad_figure(model, task, out_dir, *, name):
+def bad_figure(model, task, out_dir, *, name):  # a figure function without ``limit`` still works
     raise RuntimeError("figure broke on purpose")
+
+
+class Contended(Scored):
+    """Runs on one CPU beside a busy loop (a machine busy with other work) until its process has
+    used ZOO_TEST_CPU_S seconds of CPU: on the wall clock that takes about twice as long."""
+
+    def evaluate(self, model, **kwargs):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        other = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # inherits the CPU
+        try:
+            while time.process_time() < float(os.environ["ZOO_TEST_CPU_S"]):
+                pass
+        finally:
+            other.kill()
+            other.wait()
+        return super().evaluate(model, **kwargs)
+
+
+class Sleeps(Scored):
+    """Blocked forever without using the CPU (a dead connection, a deadlock)."""
+
+    def evaluate(self, model, **kwargs):
+        time.sleep(3600)
+
+
+class Spins(Scored):
+    """A loop that never ends."""
+
+    def evaluate(self, model, **kwargs):
+        while True:
+            pass
 '''
 
 HOOKS = '''
@@ -96,8 +131,16 @@ def zoo_figures():
     return {"test/ok": "zoo_bench_toys:draw", "test/figfail": "zoo_bench_toys:bad_figure"}
 '''
 
+SLOW_HOOKS = '''
+@hookimpl
+def zoo_tasks():
+    return {"test/contended": "zoo_bench_toys:Contended", "test/sleeps": "zoo_bench_toys:Sleeps",
+            "test/spins": "zoo_bench_toys:Spins"}
+'''
+
 GOOD, BUILDER, TASK, FIGURE, CRASH = ("bench-good-test", "bench-builder-test", "bench-task-test",
                                       "bench-figure-test", "bench-crash-test")
+CONTENDED, SLEEPS, SPINS = "bench-contended-test", "bench-sleeps-test", "bench-spins-test"
 
 
 @pytest.fixture
@@ -119,6 +162,9 @@ def toys(site, only_plugins, fake_hub, tmp_path, monkeypatch):
         FIGURE: tiny_entry(task="test/figfail"),
     }) + HOOKS)
     site("zoo-benchcrash", plugin_source({CRASH: tiny_entry(builder="zoo_bench_toys:Crashing", task="test/ok")}))
+    site("zoo-benchslow", plugin_source({CONTENDED: tiny_entry(task="test/contended"),
+                                         SLEEPS: tiny_entry(task="test/sleeps"),
+                                         SPINS: tiny_entry(task="test/spins")}) + SLOW_HOOKS)
     only_plugins("zoo-benchtoys")
     yield only_plugins
     sys.modules.pop("zoo_bench_toys", None)
@@ -145,7 +191,7 @@ def test_a_broken_model_does_not_stop_the_others(report):
     assert math.isfinite(good["metrics"]["mean"]) and good["published"] == {"mean": 0.25}
     assert good["params"] == 4 * 4 + 4
     assert good["latency_ms"] > 0 and good["throughput"] > 0 and good["latency_runs"] >= 1
-    assert [f["title"] for f in good["figures"]] == ["Magenta swatch"]
+    assert [f["title"] for f in good["figures"]] == ["Magenta swatch (limit 5)"]  # the figure got the limit
     assert (out / good["figures"][0]["path"]).is_file()
     assert good["memory"]["peak_mb"] is None and "--isolate" in good["memory"]["method"]
 
@@ -246,3 +292,83 @@ def test_report_renders_in_chromium(report, tmp_path):
     magenta = ((r > 220) & (g < 40) & (b > 220)).sum()
     assert non_white > 0.02 * 1600 * 1200           # text and tables were drawn
     assert magenta > 0.8 * 120 * 80                 # the figure was loaded and shown
+
+
+LINUX = pytest.mark.skipif(not (hasattr(os, "sched_setaffinity") and Path("/proc/self/stat").is_file()),
+                           reason="the CPU-time watchdog and this test's CPU pinning need Linux")
+
+
+@LINUX
+def test_a_busy_machine_does_not_time_a_model_out(toys, tmp_path, monkeypatch):
+    """The per-model timeout is for hangs: a model slowed down by other work on the machine
+    runs past it on the wall clock and still finishes."""
+    toys("zoo-benchtoys", "zoo-benchslow")
+    monkeypatch.setenv("ZOO_TEST_CPU_S", "8")
+    (row,) = run_bench(names=[CONTENDED], out_dir=tmp_path, isolate=True, timeout=10, threads=1, **FAST)
+    assert row["status"] == "ok", row["errors"]
+    assert row["metrics"]["n"] == 8
+    assert row["wall_s"] > 10               # past the timeout on the wall clock: a wall-clock watchdog stops it
+
+
+@LINUX
+def test_hangs_are_still_stopped(toys, tmp_path):
+    toys("zoo-benchtoys", "zoo-benchslow")
+    sleeps, spins = run_bench(names=[SLEEPS, SPINS], out_dir=tmp_path, isolate=True, timeout=6, threads=1, **FAST)
+    for row, why in [(sleeps, "used no CPU for"), (spins, "of its own time")]:
+        (err,) = row["errors"]
+        assert (err["type"], err["stage"]) == ("Timeout", "evaluate") and why in err["message"], err
+        assert row["latency_ms"] > 0 and row["wall_s"] < 120  # what ran before the hang is kept
+
+
+def test_watchdog_clock():
+    """Running time is CPU time per thread, never faster than the wall clock; no CPU use for
+    ``timeout`` wall seconds is a hang."""
+    from zoo_core.bench import _Watchdog
+
+    now, cpu = [0.0], [0.0]
+    dog = _Watchdog(1, 10, 2, cpu=lambda pid: cpu[0], clock=lambda: now[0])
+    for _ in range(9):                  # a busy machine: 2 threads get a quarter of the CPU they could
+        now[0] += 4
+        cpu[0] += 2
+        assert dog.check() is None      # 36 s on the wall clock, 9 s of its own time
+    now[0] += 1
+    cpu[0] += 8                         # a burst of CPU counts no faster than the wall clock
+    assert dog.check() is None and dog.ran == 10
+    now[0] += 1
+    cpu[0] += 2
+    assert "11 s of its own time" in dog.check()
+    dog = _Watchdog(1, 10, 2, cpu=lambda pid: cpu[0], clock=lambda: now[0])
+    now[0] += 5
+    cpu[0] += 0.05                      # too little to be progress
+    assert dog.check() is None
+    now[0] += 6
+    assert "used no CPU for 11 s" in dog.check()
+    dog = _Watchdog(1, 10, 2, cpu=lambda pid: None, clock=lambda: now[0])  # no /proc: wall time
+    now[0] += 11
+    assert "11 s of its own time" in dog.check()
+
+
+def test_progress_line_shows_headline_metrics_only():
+    from zoo_core.bench import _progress_line
+
+    metrics = {f"pred_sse_step{i}": float(i) for i in range(1, 9)}
+    metrics |= {"pred_sse_mean": 4.5, "copy_sse_mean": 9.0, "curve": [1.0, 2.0], "equiv_mean": 1.5,
+                "black_sse_mean": 7.0, "extra_mean": 2.0}
+    line = _progress_line({"name": "m", "status": "ok", "metrics": metrics, "latency_ms": 1.5, "wall_s": 2.0})
+    assert line == ("m: pred_sse_mean=4.5, copy_sse_mean=9, equiv_mean=1.5, black_sse_mean=7 "
+                    "(+10 more in the report); 1.5 ms at batch 1 (2.0 s)")
+
+
+@pytest.mark.parametrize("kw", [dict(limit=0), dict(limit=-1), dict(batch=0), dict(repeats=0),
+                                dict(threads=0), dict(timeout=0.0), dict(timeout=float("nan")),
+                                dict(budget_s=-1.0)])
+def test_bad_settings_are_zoo_errors(toys, tmp_path, kw):
+    with pytest.raises(ZooError, match="expected a"):
+        run_bench(names=[GOOD], out_dir=tmp_path / "r", **kw)
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_folder_that_is_a_file(toys, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ZooError, match="cannot write the report"):
+        run_bench(names=[GOOD], out_dir=tmp_path / "afile", **FAST)

@@ -71,3 +71,22 @@ def test_errors_exit_1_with_message(models, capsys):
 def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "zoo_core.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("zoo-core ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "tiny-linear-test", "--steps", "0"], ["train", "tiny-linear-test", "--steps", "-5"],
+    ["train", "tiny-linear-test", "--save-every", "0"], ["train", "tiny-linear-test", "--seed", "-1"],
+    ["train", "tiny-linear-test", "--resume", "--overwrite"],
+    ["eval", "tiny-linear-test", "--limit", "0"], ["eval", "tiny-linear-test", "--limit", "-1"],
+    ["eval", "tiny-linear-test", "--seed", "x"],
+    ["bench", "--limit", "0"], ["bench", "--batch", "0"], ["bench", "--repeats", "-2"],
+    ["bench", "--threads", "0"], ["bench", "--timeout", "0"], ["bench", "--timeout", "nan"],
+    ["bench", "--budget", "-1"],
+])
+def test_bad_numbers_stop_at_the_command_line(models, argv, capsys):
+    """Nothing runs with a setting that makes no sense; the error names the option."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    option = next(a for a in argv if a.startswith("--"))
+    assert info.value.code == 2 and "error: argument --" in err and option in err and "Traceback" not in err

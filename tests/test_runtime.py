@@ -215,3 +215,111 @@ def test_publish_validates_then_publishes(trainable, tmp_path, capsys):
     from zoo_core.hubserver import HubFolder
     assert e.weights.revision == HubFolder(hub).commit(hub / "zoo-test" / "reg-tiny")
     assert e.results  # eval's results survived the weights edit
+
+
+# --- runs lose nothing ------------------------------------------------------------------------
+
+def test_train_refuses_an_earlier_run_unless_resume_or_overwrite(trainable, tmp_path, capsys):
+    out = zoo_train("reg-tiny-test", tmp_path / "run", steps=4)
+    before = {p.name: p.read_bytes() for p in [out / "train_log.jsonl", out / "checkpoints" / "last.pt",
+                                               out / "model.safetensors", out / "README.md"]}
+    assert main(["train", "reg-tiny-test", "--out", str(out), "--steps", "6", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds an earlier run" in err and "--resume" in err and "--overwrite" in err
+    with pytest.raises(ZooError, match="holds an earlier run"):
+        zoo_train("reg-tiny-test", out, steps=6)
+    assert {name: (out / name if name != "last.pt" else out / "checkpoints" / name).read_bytes()
+            for name in before} == before                        # nothing was truncated or overwritten
+    (out / "stale.safetensors").write_bytes(b"from an older model")
+    assert main(["train", "reg-tiny-test", "--out", str(out), "--steps", "6", "--no-progress",
+                 "--overwrite"]) == 0
+    log = (out / "train_log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in log] == list(range(1, 7))
+    assert not (out / "stale.safetensors").exists() and "6 steps" in (out / "README.md").read_text()
+    with pytest.raises(ZooError, match="pass one of them"):
+        zoo_train("reg-tiny-test", out, steps=8, resume=True, overwrite=True)
+
+
+def test_train_rejects_bad_step_counts_and_seeds(trainable, tmp_path, capsys):
+    for argv in [["--steps", "0"], ["--steps", "-5"], ["--save-every", "0"], ["--seed", "-1"],
+                 ["--seed", str(2**64)]]:
+        with pytest.raises(SystemExit) as info:
+            main(["train", "reg-tiny-test", "--out", str(tmp_path / "bad"), *argv])
+        assert info.value.code == 2, argv
+        assert "error: argument" in capsys.readouterr().err
+    for kw in [dict(steps=0), dict(steps=-5), dict(save_every=0), dict(seed=-1)]:
+        with pytest.raises(ZooError, match="expected a"):
+            zoo_train("reg-tiny-test", tmp_path / "bad", **kw)
+    assert not (tmp_path / "bad").exists()                       # refused before writing anything
+    out = zoo_train("reg-tiny-test", tmp_path / "run", steps=8)
+    card = (out / "README.md").read_text()
+    for steps in (5, 8):  # fewer steps than done, or no more: nothing to train
+        with pytest.raises(ZooError, match="has trained 8 steps already"):
+            zoo_train("reg-tiny-test", out, steps=steps, resume=True)
+    assert (out / "README.md").read_text() == card
+
+
+def test_train_unwritable_out_is_one_line(trainable, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    assert main(["train", "reg-tiny-test", "--out", str(afile), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file, not a folder" in err
+    assert main(["train", "reg-tiny-test", "--out", str(afile / "run"), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write the run to --out" in err and "Traceback" not in err
+    assert afile.read_text() == "not a folder"
+
+
+def test_resume_keeps_log_records_up_to_the_checkpoint(trainable, tmp_path):
+    """A run killed after its last checkpoint logged steps it will train again: keep one record per step."""
+    out = zoo_train("reg-tiny-test", tmp_path / "run", steps=4)
+    with open(out / "train_log.jsonl", "a") as log:  # steps 5 and 6 ran, then the process was killed
+        log.write('{"step": 5, "main/loss": 1.0, "time_s": 9.0}\n{"step": 6, "main/loss": 1.0, "time_s": 9.5}\n{"st')
+    zoo_train("reg-tiny-test", out, steps=8, resume=True)
+    steps = [json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 9))
+
+
+def test_eval_refuses_non_positive_limits(trainable, capsys):
+    from zoo_core.eval import evaluate
+
+    for limit in ("0", "-1"):
+        with pytest.raises(SystemExit) as info:
+            main(["eval", "reg-tiny-test", "--limit", limit, "--json"])
+        assert info.value.code == 2 and "expected a number of examples" in capsys.readouterr().err
+    for limit in (0, -1):
+        with pytest.raises(ZooError, match="limit: expected a number of examples"):
+            evaluate("reg-tiny-test", weights="unused", limit=limit)
+
+
+def test_eval_json_is_valid_json_and_nan_is_never_written(trainable, tmp_path, monkeypatch, capsys):
+    import zoo_core.eval
+
+    out = zoo_train("reg-tiny-test", tmp_path / "run")
+    monkeypatch.setattr(zoo_core.eval, "evaluate", lambda *a, **k: {"mse": float("nan"), "mae": float("inf"),
+                                                                     "n": torch.tensor(3)})
+    assert main(["eval", "reg-tiny-test", "--weights", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+
+    def strict(text):  # json.loads accepts NaN and Infinity; JSON does not
+        raise ValueError(f"not JSON: {text}")
+
+    assert json.loads(captured.out, parse_constant=strict) == {"mse": None, "mae": None, "n": 3}
+    assert "not finite (shown as null): mse, mae" in captured.err
+    before, card = trainable.read_text(), (out / "README.md").read_text()
+    assert main(["eval", "reg-tiny-test", "--weights", str(out), "--write"]) == 1
+    assert "not written: mse, mae not finite" in capsys.readouterr().err
+    assert trainable.read_text() == before and (out / "README.md").read_text() == card
+
+
+def test_eval_refuses_weights_of_another_entry(trainable, tmp_path, capsys):
+    other = zoo.create("other-tiny-test")  # same builder, another entry
+    folder = other.save_pretrained(tmp_path / "other")
+    before = trainable.read_text()
+    assert main(["eval", "reg-tiny-test", "--weights", str(folder), "--write"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds weights of 'other-tiny-test'" in err and "not of 'reg-tiny-test'" in err
+    assert trainable.read_text() == before and not (folder / "README.md").exists()
+    ours = zoo_train("reg-tiny-test", tmp_path / "ours")
+    assert main(["eval", "reg-tiny-test", "--weights", str(ours)]) == 0   # its own folder still evaluates

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import statistics
@@ -134,7 +133,7 @@ def bench_one(name: str, *, out_dir: str | Path, limit: int | None = None, batch
             _record(row, "evaluate", exc)
 
         stage("figures")
-        _figures(row, model, task_obj, entry.task, out_dir)
+        _figures(row, model, task_obj, entry.task, out_dir, limit=limit)
     return _finish(row, save)
 
 
@@ -167,18 +166,10 @@ def _record(row: dict, stage: str, exc: BaseException) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-safe metric values: tensors and numpy scalars to numbers, NaN/inf to strings."""
-    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
+    """JSON-safe metric values; NaN/inf as strings, so the report shows them."""
+    from zoo_core.eval import plain
+
+    return plain(value, nonfinite=str)
 
 
 # --- speed and memory ---------------------------------------------------------------------
@@ -281,9 +272,12 @@ class _MemoryProbe:
 
 # --- figures ------------------------------------------------------------------------------
 
-def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path) -> None:
+def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path, *, limit: int | None) -> None:
     """Call every ``zoo_figures`` function whose task prefix covers ``task`` (the model's own
-    plugin's even where another plugin gives the same prefix)."""
+    plugin's even where another plugin gives the same prefix), with ``limit=`` when the
+    function takes it: a reduced run wants cheap figures too."""
+    import inspect
+
     import zoo
     from zoo_core.api import import_ref
 
@@ -298,7 +292,10 @@ def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path) -> 
         try:
             fig_dir.mkdir(parents=True, exist_ok=True)
             fn = import_ref(ref)
-            drawn = list(fn(model, task_obj, fig_dir, name=row["name"]) or [])
+            params = inspect.signature(fn).parameters.values()
+            takes_limit = any(p.name == "limit" or p.kind is p.VAR_KEYWORD for p in params)
+            extra = {"limit": limit} if takes_limit and limit is not None else {}
+            drawn = list(fn(model, task_obj, fig_dir, name=row["name"], **extra) or [])
             for item in drawn:
                 title, path = item
                 path = Path(path)
@@ -313,6 +310,59 @@ def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path) -> 
 
 # --- isolation: one process per model -----------------------------------------------------
 
+POLL_S = 0.5          # how often the watchdog looks at a model's process
+PROGRESS_CPU_S = 0.1  # CPU seconds that count as progress (a blocked process uses none)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` (all its threads, and its children once
+    reaped), from Linux's /proc; None where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class _Watchdog:
+    """When to stop a model's process: after ``timeout`` seconds of its own running time, or
+    after ``timeout`` seconds without progress.
+
+    Its running time is its CPU time divided by its threads, and never faster than the wall
+    clock. Other work on a busy machine stretches a model's wall time but not its running time,
+    so the watchdog stops hangs (a loop that never ends), not slow runs; a process blocked
+    without using the CPU (a dead connection, a deadlock) makes no progress and is stopped too.
+    Without /proc (not Linux) the running time is the wall time.
+    """
+
+    def __init__(self, pid: int, timeout: float, threads: int, *,
+                 cpu: Callable[[int], float | None] = _cpu_seconds,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.pid, self.timeout, self.threads, self.cpu, self.clock = pid, timeout, max(1, threads), cpu, clock
+        self.start = self.wall = self.progress_wall = clock()
+        self.used = self.progress_cpu = cpu(pid)
+        self.ran = 0.0
+
+    def check(self) -> str | None:
+        """None while the process may go on, else why it is stopped."""
+        wall, used = self.clock(), self.cpu(self.pid)
+        if used is None or self.used is None:
+            self.ran += wall - self.wall
+        else:
+            self.ran += min(wall - self.wall, (used - self.used) / self.threads)
+            if used - self.progress_cpu >= PROGRESS_CPU_S:
+                self.progress_cpu, self.progress_wall = used, wall
+        self.wall, self.used = wall, used
+        elapsed = f"{wall - self.start:.0f} s on the wall clock"
+        if self.ran > self.timeout:
+            return (f"the model's process ran for {self.ran:.0f} s of its own time (CPU time per "
+                    f"thread; {elapsed}), more than the timeout of {self.timeout:g} s, and was stopped")
+        if used is not None and wall - self.progress_wall > self.timeout:
+            return (f"the model's process used no CPU for {wall - self.progress_wall:.0f} s (blocked; "
+                    f"timeout {self.timeout:g} s, {elapsed}) and was stopped")
+        return None
+
+
 def _run_isolated(name: str, *, out_dir: Path, limit: int | None, batch: int, repeats: int,
                   budget_s: float, device: str, threads: int | None, timeout: float | None,
                   scratch: Path) -> dict:
@@ -325,23 +375,36 @@ def _run_isolated(name: str, *, out_dir: Path, limit: int | None, batch: int, re
            "--budget", str(budget_s), "--device", device]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if device == "cpu" and not threads:  # the watchdog counts CPU time per thread, so say how many
+        import torch
+
+        threads = torch.get_num_threads()
     if threads:
         cmd += ["--threads", str(threads)]
     failure = None
     # own process group, so a timeout also stops the model's workers (e.g. DataLoader processes)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=os.name == "posix")
+    watchdog = None
+    if timeout:  # on CUDA the CPU waits for the device, so CPU time says little: wall time there
+        watchdog = _Watchdog(proc.pid, timeout, threads or 1,
+                             cpu=_cpu_seconds if device == "cpu" else lambda pid: None)
     try:
-        _, stderr = proc.communicate(timeout=timeout)
-        if proc.returncode != 0:
+        while True:
+            try:
+                _, stderr = proc.communicate(timeout=None if watchdog is None else POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                if reason := watchdog.check():
+                    failure = ("Timeout", reason)
+                    break
+        if failure is None and proc.returncode != 0:
             code = proc.returncode
             how = (f"was killed by signal {signal.Signals(-code).name}" if code < 0 and -code in
                    signal.valid_signals() else f"exited with code {code}")
             tail = "\n".join(stderr.strip().splitlines()[-15:])
             message = f"the model's process {how}"
             failure = ("ProcessCrashed", message + (f"; its last stderr lines:\n{tail}" if tail else ""))
-    except subprocess.TimeoutExpired:
-        failure = ("Timeout", f"the model's process ran longer than {timeout:g} s and was stopped")
     finally:
         if proc.poll() is None:
             if os.name == "posix":
@@ -407,6 +470,7 @@ def run_bench(pattern: str | Sequence[str] | None = None, *, task: str | None = 
         "failed"`` and ``errors`` (stage, type, message, traceback).
     """
     import zoo
+    from zoo_core.checks import require
     from zoo_core.errors import ZooError
     from zoo_core.report import write_report
 
@@ -417,16 +481,22 @@ def run_bench(pattern: str | Sequence[str] | None = None, *, task: str | None = 
                            f"pretrained={pretrained}; `zoo list` shows the available models")
     else:
         names = [zoo.entry(n).name for n in names]
-    if limit is not None and limit < 1:
-        raise ValueError(f"limit must be a positive number of examples, got {limit}")
-    if batch < 1:
-        raise ValueError(f"batch must be at least 1, got {batch}")
+    for value, low, what, noun in [(limit, 1, "limit", "a number of examples"), (batch, 1, "batch", "a batch size"),
+                                   (repeats, 1, "repeats", "a number of calls"),
+                                   (threads, 1, "threads", "a number of threads"),
+                                   (timeout, 1e-3, "timeout", "a number of seconds"),
+                                   (budget_s, 1e-3, "budget_s", "a number of seconds")]:
+        require(value, low, what, noun)
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ZooError(f"cannot write the report to {out_dir}: {exc.strerror or exc}; "
+                       "choose a folder you can write to (--out)") from None
     started = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="zoo-bench-") as scratch:
@@ -455,7 +525,12 @@ def _progress_line(row: dict) -> str:
     if row["status"] != "ok":
         err = row["errors"][0]
         return f"{row['name']}: FAILED in {err['stage']}: {err['type']}: {err['message'].splitlines()[0][:150]}"
-    metrics = ", ".join(f"{k}={v}" for k, v in row["metrics"].items())
+    from zoo_core.report import headline, number
+
+    shown = headline(row["metrics"])
+    metrics = ", ".join(f"{k}={number(row['metrics'][k])}" for k in shown)
+    if len(row["metrics"]) > len(shown):
+        metrics += f" (+{len(row['metrics']) - len(shown)} more in the report)"
     return f"{row['name']}: {metrics or 'no metrics'}; {row['latency_ms']} ms at batch 1 ({row['wall_s']} s)"
 
 
@@ -490,6 +565,8 @@ HELP = "Benchmark models: quality (their task) beside published results, size, s
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
+    from zoo_core.checks import arg
+
     p.add_argument("pattern", nargs="?", help="fnmatch wildcard, e.g. 'akorn-*'")
     p.add_argument("--task", help="task name or prefix, e.g. object-discovery")
     p.add_argument("--plugin", help="plugin distribution, e.g. zoo-akorn")
@@ -497,13 +574,19 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="reports/bench", help="report folder (default reports/bench)")
     p.add_argument("--isolate", action="store_true",
                    help="one process per model: contains crashes, measures CPU peak memory")
-    p.add_argument("--limit", type=int, help="evaluate on at most N examples (reduced sets, faster)")
-    p.add_argument("--batch", type=int, default=16, help="batch size for throughput (default 16)")
-    p.add_argument("--repeats", type=int, default=20, help="timed calls per measurement (default 20)")
+    p.add_argument("--limit", type=arg(int, 1, "a number of examples"),
+                   help="evaluate on at most N examples (reduced sets, faster)")
+    p.add_argument("--batch", type=arg(int, 1, "a batch size"), default=16,
+                   help="batch size for throughput (default 16)")
+    p.add_argument("--repeats", type=arg(int, 1, "a number of calls"), default=20,
+                   help="timed calls per measurement (default 20)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--timeout", type=float, help="seconds per model with --isolate (default none)")
-    p.add_argument("--budget", type=float, default=3.0, help="seconds per speed measurement (default 3)")
+    p.add_argument("--threads", type=arg(int, 1, "a number of threads"), help="torch threads (default: torch's choice)")
+    p.add_argument("--timeout", type=arg(float, 1e-3, "a number of seconds"),
+                   help="with --isolate: stop a model after this many seconds of its own running "
+                        "time (CPU time per thread), or of no progress (default none)")
+    p.add_argument("--budget", type=arg(float, 1e-3, "a number of seconds"), default=3.0,
+                   help="seconds per speed measurement (default 3)")
 
 
 def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:

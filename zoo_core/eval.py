@@ -7,18 +7,23 @@ catalog.yaml), so no result is ever typed by hand.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 
 def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None = None,
              seed: int = 0) -> dict[str, Any]:
-    """Metric values of model ``name`` (published weights, or the folder ``weights``)."""
+    """Metric values of model ``name`` (published weights, or the folder ``weights``, which must
+    hold weights of that entry)."""
     import zoo
+    from zoo_core.checks import SEED_MAX, require
 
+    require(limit, 1, "limit", "a number of examples")
+    require(seed, 0, "seed", "a seed", high=SEED_MAX)
     entry = zoo.registry().resolve(name)
     if not entry.task:
         raise zoo.ZooError(f"{name!r} names no task, so there is nothing to evaluate it with")
@@ -29,6 +34,8 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
         raise zoo.ZooError(f"{name!r} is evaluated on task {entry.task!r}, which no installed plugin implements "
                            f"({e}). Its dataset may be one that cannot be obtained or regenerated here; see "
                            f"`zoo list --task {family}` for models whose tasks run.") from None
+    if weights:
+        _check_folder_is_of(Path(weights), entry)
     model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(name, pretrained=True)
     model.eval()
     task = task_cls()
@@ -36,6 +43,49 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
     if limit is not None:
         settings["limit"] = limit
     return task.evaluate(model, seed=seed, **settings)
+
+
+def _check_folder_is_of(folder: Path, entry: Any) -> None:
+    """Refuse a ``--weights`` folder whose config.json names another catalog entry: its numbers
+    would be recorded as ``entry``'s."""
+    import zoo
+    from zoo_core.weights import read_config
+
+    if not (folder / "config.json").is_file():
+        return  # loading it says what is missing
+    config = read_config(folder / "config.json")
+    named = config.get("zoo_name")
+    try:
+        own = zoo.registry().resolve(str(named)).name if named else None
+    except zoo.ZooError:
+        own = named  # an entry this catalog does not know is another entry too
+    if own is not None and own != entry.name:
+        raise zoo.ZooError(f"--weights {folder} holds weights of {named!r} (its config.json says so), "
+                           f"not of {entry.name!r}; evaluate them as `zoo eval {named} --weights {folder}`")
+    if own is None and config["builder"] != entry.builder:
+        raise zoo.ZooError(f"--weights {folder}: its config.json names builder {config['builder']!r}, "
+                           f"not {entry.name!r}'s {entry.builder!r}; these are another model's weights")
+
+
+def plain(value: Any, *, nonfinite: Callable[[float], Any] = lambda v: None) -> Any:
+    """A metric value as JSON data: tensors and numpy scalars to numbers, containers recursively,
+    NaN and infinities to ``nonfinite(value)`` (null by default), anything else to its string."""
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return nonfinite(value)
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v, nonfinite=nonfinite) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, nonfinite=nonfinite) for v in value]
+    return str(value)
+
+
+def json_ready(results: dict[str, Any]) -> dict[str, Any]:
+    """``results`` that ``json.dumps(..., allow_nan=False)`` accepts (non-finite numbers as null)."""
+    return {str(k): plain(v) for k, v in results.items()}
 
 
 def write_card_results(card_path: Path, results: dict[str, Any], *, name: str, task: str | None,
@@ -89,4 +139,4 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
     return changed
 
 
-__all__ = ["evaluate", "record", "write_card_results"]
+__all__ = ["evaluate", "record", "write_card_results", "plain", "json_ready"]

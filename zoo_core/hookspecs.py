@@ -74,4 +74,6 @@ def zoo_figures() -> dict:
 
     The function is called as ``fn(model, task, out_dir: pathlib.Path, *, name: str)`` and returns
     a list of ``(title, png_path)`` (segmentation overlays, sample grids, roll-outs, RD curves...).
+    A function that also takes ``limit`` gets ``zoo bench --limit`` (a reduced report, whose
+    figures should be as cheap as its evaluation) and None for a full one.
     """

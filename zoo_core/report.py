@@ -12,16 +12,15 @@ Example::
 
 from __future__ import annotations
 
-import re
-
 import datetime as _dt
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["write_report", "markdown", "render_html"]
+__all__ = ["write_report", "markdown", "render_html", "headline", "number"]
 
 
 def write_report(rows: list[dict[str, Any]], out_dir: str | Path, *, machine: dict[str, Any],
@@ -40,7 +39,7 @@ def write_report(rows: list[dict[str, Any]], out_dir: str | Path, *, machine: di
 
 # --- shared pieces ------------------------------------------------------------------------
 
-def _num(value: Any) -> str:
+def number(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -55,16 +54,18 @@ def _num(value: Any) -> str:
 SUMMARY_METRICS = 4
 
 
-def _quality(row: dict) -> str:
-    """``metric: published → measured`` for the headline metrics (the task section has them all).
+def headline(values: dict[str, Any]) -> list[str]:
+    """The names of the headline metrics among ``values``, in order: scalars whose name does not
+    end in ``_stepN`` (per-step curves stay in the task section), at most ``SUMMARY_METRICS``."""
+    scalars = [k for k, v in values.items() if not isinstance(v, (dict, list, tuple))]
+    return ([k for k in scalars if not re.search(r"_step\d+$", k)] or scalars)[:SUMMARY_METRICS]
 
-    Headline: metrics whose name does not end in ``_stepN`` (per-step curves stay in the task
-    section), at most ``SUMMARY_METRICS`` of them.
-    """
+
+def _quality(row: dict) -> str:
+    """``metric: published → measured`` for the headline metrics (the task section has them all)."""
     keys = list(row["published"]) + [k for k in row["metrics"] if k not in row["published"]]
-    head = [k for k in keys if not re.search(r"_step\d+$", k)] or keys
-    shown = head[:SUMMARY_METRICS]
-    text = "; ".join(f"{k}: {_num(row['published'].get(k))} → {_num(row['metrics'].get(k))}" for k in shown)
+    shown = headline({k: row["published"].get(k, row["metrics"].get(k)) for k in keys})
+    text = "; ".join(f"{k}: {number(row['published'].get(k))} → {number(row['metrics'].get(k))}" for k in shown)
     if len(keys) > len(shown):
         text += f" (+{len(keys) - len(shown)} more in the task section)"
     return text
@@ -87,9 +88,9 @@ def _columns(data: dict) -> list[str]:
 
 
 def _cells(row: dict) -> list[str]:
-    return [row["name"], row["task"] or "-", _weights(row), _status(row), _num(row["params"]),
-            _quality(row) or "-", _num(row["latency_ms"]), _num(row["throughput"]),
-            _num(row["memory"]["peak_mb"]), _num(row["load_s"])]
+    return [row["name"], row["task"] or "-", _weights(row), _status(row), number(row["params"]),
+            _quality(row) or "-", number(row["latency_ms"]), number(row["throughput"]),
+            number(row["memory"]["peak_mb"]), number(row["load_s"])]
 
 
 def _notes(data: dict) -> list[str]:
@@ -227,8 +228,8 @@ def _task_section(task: str | None, rows: list[dict]) -> list[str]:
         head = "<th>model</th>" + "".join(f"<th>{_e(k)} published</th><th>{_e(k)} measured</th>" for k in keys)
         body = "".join(
             f'<tr class="{r["status"]}"><td>{_e(r["name"])}</td>'
-            + "".join(f'<td class="num">{_e(_num(r["published"].get(k)))}</td>'
-                      f'<td class="num">{_e(_num(r["metrics"].get(k)))}</td>' for k in keys) + "</tr>"
+            + "".join(f'<td class="num">{_e(number(r["published"].get(k)))}</td>'
+                      f'<td class="num">{_e(number(r["metrics"].get(k)))}</td>' for k in keys) + "</tr>"
             for r in rows)
         out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     else:

@@ -10,20 +10,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     from zoo_core.train import train
 
     out = train(args.name, out=args.out, steps=args.steps, seed=args.seed, resume=args.resume,
-                save_every=args.save_every, progress=not args.no_progress)
+                overwrite=args.overwrite, save_every=args.save_every, progress=not args.no_progress)
     print(f"wrote {out}")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from zoo_core.eval import evaluate, record
+    import sys
 
+    from zoo_core.errors import ZooError
+    from zoo_core.eval import evaluate, json_ready, record
+
+    if args.write and args.limit is not None:
+        raise ZooError("--write with --limit: results on a subset are not the published numbers; "
+                       "drop --limit to write them")
     results = evaluate(args.name, weights=args.weights, limit=args.limit, seed=args.seed)
-    print(json.dumps(results, indent=None if args.json else 2))
+    shown = json_ready(results)
+    print(json.dumps(shown, indent=None if args.json else 2, allow_nan=False))
+    broken = [k for k, v in results.items() if v is not None and shown[k] is None]
+    if broken:
+        print(f"warning: not finite (shown as null): {', '.join(broken)}", file=sys.stderr)
     if args.write:
-        if args.limit is not None:
-            print("not written: results on a --limit subset are not the published numbers")
-            return 1
+        if broken:
+            raise ZooError(f"not written: {', '.join(broken)} not finite; a card records numbers only")
         for what in record(args.name, results, weights=args.weights):
             print(f"wrote {what}")
     return 0
@@ -56,14 +65,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add train, eval, publish (and bench) to the ``zoo`` subcommands."""
+    from zoo_core.checks import arg, seed_arg
+
+    steps = arg(int, 1, "a number of steps")
     p = sub.add_parser("train", help="Train a model with its plugin's recipe (torchrun-aware).",
                        description="Run the recipe the model's plugin declares; output in Hub layout.")
     p.add_argument("name")
     p.add_argument("--out", help="output folder (default runs/NAME)")
-    p.add_argument("--steps", type=int, help="number of steps (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
-    p.add_argument("--save-every", type=int, default=None, help="checkpoint every N steps")
+    p.add_argument("--steps", type=steps, help="number of steps (default: the recipe's)")
+    p.add_argument("--seed", type=seed_arg(), default=0)
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.pt")
+    again.add_argument("--overwrite", action="store_true", help="replace the earlier run in OUT")
+    p.add_argument("--save-every", type=steps, default=None, help="checkpoint every N steps")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(fn=cmd_train)
 
@@ -71,8 +85,9 @@ def register(sub) -> None:
                        description="Evaluate published weights (or --weights DIR) with the model's task.")
     p.add_argument("name")
     p.add_argument("--weights", help="a folder written by zoo train (default: published weights)")
-    p.add_argument("--limit", type=int, help="evaluate on the first N examples only")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=arg(int, 1, "a number of examples"),
+                   help="evaluate on the first N examples only")
+    p.add_argument("--seed", type=seed_arg(), default=0)
     p.add_argument("--json", action="store_true")
     p.add_argument("--write", action="store_true",
                    help="write the results into the model card and the catalog file that "

@@ -23,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -144,19 +146,31 @@ def recipe_for(name: str, **settings: Any) -> tuple[Any, Recipe]:
 
 
 def train(name: str, *, out: str | Path | None = None, steps: int | None = None, seed: int = 0,
-          resume: bool = False, save_every: int | None = None, progress: bool = True,
-          **settings: Any) -> Path:
+          resume: bool = False, overwrite: bool = False, save_every: int | None = None,
+          progress: bool = True, **settings: Any) -> Path:
     """Train model ``name`` with its recipe and write the Hub-layout folder; returns its path.
 
-    Works in one process and under ``torchrun --nproc_per_node W`` (each process runs this).
+    An ``out`` folder that holds an earlier run is refused unless ``resume`` (continue from its
+    checkpoint) or ``overwrite`` (replace it). Works in one process and under
+    ``torchrun --nproc_per_node W`` (each process runs this).
     """
     import zoo
+    from zoo_core.checks import SEED_MAX, require
 
     rank, world = _dist_setup()
     entry, recipe = recipe_for(name, **settings)
     total = int(steps if steps is not None else recipe.steps)
+    require(total, 1, "steps" if steps is not None else f"the recipe of {entry.name!r} (train.steps)",
+            "a number of steps")
+    require(save_every, 1, "save_every", "a number of steps")
+    require(seed, 0, "seed", "a seed", high=SEED_MAX)
+    if resume and overwrite:
+        raise ZooError("--resume continues the run in --out and --overwrite replaces it: pass one of them")
     out = Path(out or Path("runs") / name)
     ckpt_path = out / "checkpoints" / "last.pt"
+    state = _resume_state(ckpt_path, total) if resume else None
+    if rank == 0:
+        _prepare_out(out, resume=resume, overwrite=overwrite)
     torch.manual_seed(seed)
     model = zoo.create(name)
     model.train()
@@ -171,8 +185,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema), use_buffers=True)
     batches = _Batches(recipe.dataset(seed), recipe.batch_size, seed, rank, world, recipe.collate)
     start, draws, history = 0, 0, []
-    if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    if state is not None:
         model.load_state_dict(state["model"])
         for k, o in optims.items():
             o.load_state_dict(state["optimizers"][k])
@@ -183,11 +196,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
         start, draws = state["step"], state["draws"]
         history = list(state.get("history", []))  # earlier invocations: steps, processes, seconds
         torch.set_rng_state(state["rng"])
-    elif resume:
-        raise ZooError(f"--resume: no checkpoint at {ckpt_path}; start without --resume")
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-    log = open(out / "train_log.jsonl", "a" if resume else "w") if rank == 0 else None
+    log = _open_log(out / "train_log.jsonl", upto=start if resume else None) if rank == 0 else None
     bar = None
     if progress and rank == 0:
         from tqdm.auto import tqdm
@@ -241,6 +250,65 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
     if world > 1:
         torch.distributed.barrier()
     return out
+
+
+RUN_FILES = ("config.json", "README.md", "train_log.jsonl", "checkpoints")  # and *.safetensors
+
+
+def _earlier_run(out: Path) -> list[str]:
+    """The names in ``out`` that an earlier ``zoo train`` wrote there."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if p.name in RUN_FILES or p.suffix == ".safetensors")
+
+
+def _prepare_out(out: Path, *, resume: bool, overwrite: bool) -> None:
+    """Make ``out`` ready to write, losing nothing the caller did not ask to lose."""
+    if out.exists() and not out.is_dir():
+        raise ZooError(f"--out {out} is a file, not a folder; choose a folder for the run")
+    earlier = _earlier_run(out)
+    if earlier and not (resume or overwrite):
+        raise ZooError(f"--out {out} holds an earlier run ({', '.join(earlier)}); pass --resume to "
+                       "continue it, --overwrite to replace it, or another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as exc:
+        raise ZooError(f"cannot write the run to --out {out}: {exc.strerror or exc}; "
+                       "choose a folder you can write to") from None
+    if overwrite:
+        for name in earlier:
+            path = out / name
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+def _resume_state(ckpt_path: Path, total: int) -> dict:
+    """The checkpoint to resume from, checked against the ``total`` steps asked for."""
+    if not ckpt_path.is_file():
+        raise ZooError(f"--resume: no checkpoint at {ckpt_path}; start without --resume")
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    if state["step"] >= total:
+        raise ZooError(f"--resume: the checkpoint at {ckpt_path} has trained {state['step']} steps "
+                       f"already, so {total} steps leaves nothing to do; pass --steps with more than "
+                       f"{state['step']} to train further")
+    return state
+
+
+def _open_log(path: Path, *, upto: int | None):
+    """The JSONL log, opened to append; resuming from step ``upto`` keeps only the records up to
+    it (steps after the checkpoint are trained again, so their records would appear twice)."""
+    if upto is None:
+        return open(path, "w")
+
+    def step(line: str) -> float:  # a line cut short by a killed run counts as after the checkpoint
+        try:
+            return json.loads(line)["step"]
+        except (ValueError, KeyError, TypeError):
+            return float("inf")
+
+    lines = path.read_text().splitlines(keepends=True) if path.is_file() else []
+    path.write_text("".join(line for line in lines if step(line) <= upto))
+    return open(path, "a")
 
 
 def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, rank: int,

@@ -52,11 +52,25 @@ def cluster_overlays(model, task, out_dir: Path, *, name: str, n: int = 6, seed:
     return [("Predicted clusters over input scenes (row 3), ground truth (row 2)", path)]
 
 
-def sudoku_accuracy(model, task, out_dir: Path, *, name: str, boards: int = 50, Ts=(4, 16, 64),
-                    Ks=(1, 8), seed: int = 0) -> list[tuple[str, Path]]:
+# a reduced report (``limit``): the cost is about sum(K * T) model steps, whatever the boards
+QUICK_BOARDS, QUICK_MAX_T, QUICK_MAX_K = 20, 16, 4
+
+
+def sudoku_accuracy(model, task, out_dir: Path, *, name: str, limit: int | None = None, boards: int = 50,
+                    Ts=(4, 16, 64), Ks=(1, 8), seed: int = 0) -> list[tuple[str, Path]]:
     """Board accuracy against ``T`` (one curve per ``K``) on the test and hard splits,
-    ``boards`` puzzles each; returns ``[(title, png_path)]``."""
+    ``boards`` puzzles each; returns ``[(title, png_path)]``.
+
+    With ``limit`` (a reduced report, ``zoo bench --limit``) the figure is a quick look, about 8x
+    cheaper: at most ``min(limit, QUICK_BOARDS)`` puzzles, ``T`` up to ``QUICK_MAX_T`` and ``K`` up
+    to ``QUICK_MAX_K``.
+    """
     from matplotlib.figure import Figure
+
+    if limit is not None:
+        boards = min(boards, limit, QUICK_BOARDS)
+        Ts = tuple(T for T in Ts if T <= QUICK_MAX_T) or tuple(Ts)[:1]
+        Ks = tuple(dict.fromkeys(min(K, QUICK_MAX_K) for K in Ks))
 
     Ks = Ks if hasattr(model, "solve") else (1,)
     fig = Figure(figsize=(8, 3.2), dpi=100, layout="constrained")
@@ -71,7 +85,8 @@ def sudoku_accuracy(model, task, out_dir: Path, *, name: str, boards: int = 50, 
         ax.set_ylim(-0.02, 1.02)
         ax.set_title({"test": "in-distribution (36 givens)", "hard": "hard / OOD (17-34 givens)"}[split], fontsize=9)
         ax.legend(fontsize=8)
-    fig.suptitle(f"{name}: Sudoku board accuracy vs T and energy-voting starts K ({boards} boards)", fontsize=10)
+    fig.suptitle(f"{name}: Sudoku board accuracy vs T and energy-voting starts K ({boards} boards"
+                 f"{', reduced report' if limit is not None else ''})", fontsize=10)
     path = Path(out_dir) / "sudoku_accuracy.png"
     fig.savefig(path)
     return [("Sudoku board accuracy against test-time steps T and voting starts K", path)]

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 from zoo_sngan.layers import SNConv2d, SNEmbedding, SNLinear
 from zoo_sngan.models import SNGAN
 

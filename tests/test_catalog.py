@@ -29,7 +29,7 @@ REPO_REGISTRY = Path(__file__).resolve().parent.parent / "registry.yaml"
 
 
 def load(tmp_path, text, name="registry.yaml"):
-    from zoo_core.catalog_file import load_catalog_file
+    from zoo_core.catalog_yaml import load_catalog_file
 
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
@@ -311,7 +311,7 @@ def test_shared_sections_are_checked(tmp_path, edit, words):
 
 def test_write_back_edits_the_entry_in_place(tmp_path):
     from zoo_core.catalog_edit import set_field
-    from zoo_core.catalog_file import load_catalog_file
+    from zoo_core.catalog_yaml import load_catalog_file
 
     path = tmp_path / "registry.yaml"
     path.write_text(LAYOUT)
@@ -344,7 +344,7 @@ def test_write_back_refuses_to_break_the_entry_but_ignores_others(tmp_path):
 
 
 def test_repo_registry_uses_the_layout_and_is_valid(tmp_path):
-    from zoo_core.catalog_file import load_catalog_file
+    from zoo_core.catalog_yaml import load_catalog_file
 
     catalog = load_catalog_file(REPO_REGISTRY)
     assert not catalog.errors, catalog.errors
@@ -359,7 +359,7 @@ def test_repo_registry_uses_the_layout_and_is_valid(tmp_path):
 # --- the cache ------------------------------------------------------------------------
 
 def test_cached_catalog_equals_parsed_and_follows_edits(tmp_path, catalog_cache, monkeypatch):
-    from zoo_core.catalog_file import load_catalog_file
+    from zoo_core.catalog_yaml import load_catalog_file
 
     text = LAYOUT + "\nbroken-test:\n  tsk: x\n  aliases: [broken-alias-test]\n"
     path = tmp_path / "registry.yaml"

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 from zoo_core.errors import CatalogError
 
 

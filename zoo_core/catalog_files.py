@@ -52,7 +52,7 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
     """
     from importlib import resources
 
-    from zoo_core.catalog_file import read_yaml
+    from zoo_core.catalog_yaml import read_yaml
 
     try:
         file = resources.files(package) / resource

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, NamedTuple
 
 from zoo_core.catalog import Catalog, Entry, _norm, parse_catalog
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 from zoo_core.errors import (CatalogError, PluginNotInstalledError, PluginUnavailableError,
                              UnknownModelError)
 from zoo_core.plugins import DATA_HOOKS, PluginHost, PluginStatus

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 
 REGISTRY_PATH = Path(__file__).resolve().parents[3] / "registry.yaml"
 

@@ -10,7 +10,7 @@ through a fake Hub and re-evaluated against their registry results.
 import copy
 from pathlib import Path
 
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 from zoo_core.testing.conformance import conformance_suite
 
 _REGISTRY = load_catalog_file(Path(__file__).resolve().parents[3] / "registry.yaml")

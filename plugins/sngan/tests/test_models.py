@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_core.catalog_file import load_catalog_file
+from zoo_core.catalog_yaml import load_catalog_file
 from zoo_core.interfaces import Model
 from zoo_sngan.layers import CategoricalConditionalBatchNorm2d, SNConv2d
 from zoo_sngan.models import SNGAN, DBlock, ResNetDiscriminator, ResNetGenerator

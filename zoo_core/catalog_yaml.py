@@ -1,4 +1,4 @@
-"""Reading registry.yaml: YAML with line numbers, recovery from syntax errors, and a cache.
+"""Reading catalog YAML (registry.yaml, a plugin's catalog.yaml): lines, recovery, a cache.
 
 * Every key's line is kept, so an error points at it; a duplicate key is refused (a second
   definition would silently replace the first), and costs only the entry it is in.
@@ -279,4 +279,4 @@ def _from_payload(payload: dict[str, Any], source: str) -> Catalog:
                    skipped={name: errors[i] for name, i in payload["skipped"].items()})
 
 
-__all__ = ["load_catalog_file", "parse_catalog_text", "CACHE_ENV"]
+__all__ = ["load_catalog_file", "parse_catalog_text", "read_yaml", "CACHE_ENV"]

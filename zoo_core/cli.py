@@ -6,14 +6,17 @@
     zoo download PATTERN [--force]
     zoo cite NAME
     zoo hub serve DIR [--host 127.0.0.1] [--port N]
-    zoo new-plugin NAME [DIR]
+    zoo new-plugin NAME [DIR] [--with-op OP]
+    zoo data [--data DIR] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from zoo_core import __version__
@@ -163,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="download again even if cached")
     p.add_argument("--cache-dir", help="Hub cache folder (default HF_HUB_CACHE / HF_HOME)")
 
+    p = add("data", cmd_data, "List the paper datasets the installed tasks read: found under "
+                              "ZOO_DATA or not, where to get each and the layout expected.")
+    p.add_argument("--data", metavar="DIR", help="data root to look in (default $ZOO_DATA)")
+    p.add_argument("--json", action="store_true")
+
     p = add("cite", cmd_cite, "Print the BibTeX citation of a model's paper.")
     p.add_argument("name")
 
@@ -194,12 +202,50 @@ def _extra_commands() -> list[Callable[[Any], None]]:
     return [register]
 
 
+def _use_data(folder: str) -> None:
+    """``--data DIR``: DIR becomes the data root of this run (and of the processes it starts)."""
+    from zoo_core.data import DATA_ENV, DatasetNotFoundError
+
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise DatasetNotFoundError(f"--data {folder}: no such folder; give a root holding one folder "
+                                   "per dataset, or one dataset's folder (`zoo data` lists them)")
+    os.environ[DATA_ENV] = str(path)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from zoo_core.data import DATA_ENV, data_roots, status
+
+    rows = status()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    roots = data_roots()
+    print(f"data root: {os.pathsep.join(map(str, roots))}" if roots else
+          f"data root: not set (set {DATA_ENV}=ROOT, one folder per dataset, or pass --data DIR)")
+    if not rows:
+        print("no installed task declares a paper dataset")
+        return 0
+    for row in rows:
+        if row["found"]:
+            print(f"  found    {row['name']:<16} {row['found']}  ({row['title']}; {row['plugin']})")
+        else:
+            print(f"  missing  {row['name']:<16} {row['title']} ({row['plugin']}): get it from {row['url']}")
+            for pattern in row["layout"]:
+                print(f"             {row['name']}/{pattern}")
+            if row["note"]:
+                print(f"             {row['note']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from zoo_core.errors import ZooError
 
     try:
+        if getattr(args, "data", None) is not None:
+            _use_data(args.data)
         return int(args.fn(args) or 0)
     except ZooError as exc:
         print(f"zoo: error: {exc}", file=sys.stderr)

@@ -69,6 +69,17 @@ def zoo_recipes() -> dict:
 
 
 @hookspec
+def zoo_datasets() -> dict:
+    """Paper datasets read from a local copy: ``{name: "module:SPEC"}``, each a
+    ``zoo_core.data.DatasetSpec`` (folder name, title, URL, the official layout's files).
+
+    ``zoo data`` lists them (found under ``$ZOO_DATA`` or not, and where to get each); a task
+    names the ones it reads in ``Task.datasets`` and finds the folder with
+    ``zoo_core.data.dataset_root(SPEC)``. Nothing is ever downloaded.
+    """
+
+
+@hookspec
 def zoo_figures() -> dict:
     """Report figures: ``{task_prefix: "module:function"}`` drawing figures for ``zoo bench``.
 

@@ -150,7 +150,9 @@ class Task(Protocol):
     metric values (``limit`` caps the number of evaluation examples for quick reports; the
     published results use ``limit=None`` unless the catalog's ``eval`` settings say otherwise).
     Datasets that cannot be downloaded here are generated procedurally or come from data that
-    pip packages ship, and the task's name says so.
+    pip packages ship, and the task's name says so. A task on a paper dataset reads the user's
+    local copy: it names the ``zoo_datasets`` it reads in ``datasets`` (optional attribute)
+    and finds each folder with ``zoo_core.data.dataset_root(SPEC)`` (``--data`` / ``ZOO_DATA``).
     """
 
     name: str

@@ -37,7 +37,8 @@ from zoo_core.errors import ZooError
 GROUP = "zoo.plugins"
 log = logging.getLogger("zoo")
 _logged: set[str] = set()  # host-wide problems already written to stderr (once per process)
-DATA_HOOKS = ("zoo_catalog", "zoo_tasks", "zoo_metrics", "zoo_converters", "zoo_recipes", "zoo_figures")
+DATA_HOOKS = ("zoo_catalog", "zoo_tasks", "zoo_metrics", "zoo_converters", "zoo_recipes", "zoo_figures",
+              "zoo_datasets")
 
 
 @dataclasses.dataclass

@@ -79,6 +79,7 @@ def register(sub) -> None:
     again.add_argument("--overwrite", action="store_true", help="replace the earlier run in OUT")
     p.add_argument("--save-every", type=steps, default=None, help="checkpoint every N steps")
     p.add_argument("--no-progress", action="store_true")
+    _data_option(p)
     p.set_defaults(fn=cmd_train)
 
     p = sub.add_parser("eval", help="Evaluate a model through its task; --write records the numbers.",
@@ -92,6 +93,7 @@ def register(sub) -> None:
     p.add_argument("--write", action="store_true",
                    help="write the results into the model card and the catalog file that "
                         "defines the entry (registry.yaml or the plugin's catalog.yaml)")
+    _data_option(p)
     p.set_defaults(fn=cmd_eval)
 
     p = sub.add_parser("publish", help="Validate a trained folder, push it to the Hub, print its catalog entry.",
@@ -110,3 +112,10 @@ def register(sub) -> None:
     except ImportError:
         return
     add_bench_command(sub)
+    _data_option(sub.choices["bench"])
+
+
+def _data_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", metavar="DIR",
+                   help="where the paper datasets are: a root holding one folder per dataset, or "
+                        "one dataset's folder (default $ZOO_DATA; `zoo data` lists them)")

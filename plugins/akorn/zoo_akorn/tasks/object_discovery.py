@@ -1,4 +1,5 @@
-"""Object discovery: the official evaluation protocol (``eval_obj.py``) on regenerated scenes.
+"""Object discovery: the official evaluation protocol (``eval_obj.py``) on regenerated scenes
+(:class:`ObjectDiscovery`, which the paper-dataset tasks in ``object_discovery_paper`` reuse).
 
 Protocol, per image: feature map from ``model.features`` (AKOrN: last readout; ItrSA:
 final LayerNorm), L2-normalised over channels; optional up-tiling ("saccades", factor
@@ -150,4 +151,4 @@ class ObjectDiscoveryDSprites(ObjectDiscoveryTetrominoes):
         return DSpritesStyle(size=size, seed=1000 * self.seed + offset)
 
 
-__all__ = ["ObjectDiscoveryTetrominoes", "ObjectDiscoveryDSprites", "uptiled_features", "pca", "cluster"]
+__all__ = ["ObjectDiscovery", "ObjectDiscoveryTetrominoes", "ObjectDiscoveryDSprites", "uptiled_features", "pca", "cluster"]

@@ -323,3 +323,57 @@ def test_eval_refuses_weights_of_another_entry(trainable, tmp_path, capsys):
     assert trainable.read_text() == before and not (folder / "README.md").exists()
     ours = zoo_train("reg-tiny-test", tmp_path / "ours")
     assert main(["eval", "reg-tiny-test", "--weights", str(ours)]) == 0   # its own folder still evaluates
+
+
+CONVERT_PLUGIN = '''
+from zoo_core import hookimpl
+
+@hookimpl
+def zoo_catalog():
+    return {"convert-tiny-test": {"builder": "zoo_test_models:Tiny", "config": {"width": 4},
+                                  "provenance": {"license": "MIT", "paper": "none"}}}
+
+@hookimpl
+def zoo_converters():
+    return {"tiny-official": "zoo_convert_tiny:convert"}
+'''
+
+CONVERT_MODULE = '''
+import torch
+
+def convert(path):
+    official = torch.load(path, weights_only=True)
+    return {"model": {"lin.weight": official["W"], "lin.bias": official["b"]}}
+'''
+
+
+def test_convert_writes_a_folder_that_loads(site, only_plugins, tmp_path, capsys):
+    (tmp_path / "site" / "zoo_convert_tiny.py").write_text(CONVERT_MODULE)
+    site("zoo-convert", CONVERT_PLUGIN)
+    only_plugins("zoo-convert")
+    ckpt = tmp_path / "official.pt"
+    torch.save({"W": torch.arange(16.0).view(4, 4), "b": torch.ones(4)}, ckpt)
+    out = tmp_path / "converted"
+    assert main(["convert", "convert-tiny-test", str(ckpt), "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    model = zoo.load(f"local-dir:{out}")
+    assert torch.equal(model.lin.weight, torch.arange(16.0).view(4, 4))
+    assert "--converter tiny-official" in (out / "README.md").read_text()
+    # an existing folder is kept; a checkpoint of another shape is refused naming the key
+    assert main(["convert", "convert-tiny-test", str(ckpt), "--out", str(out)]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    torch.save({"W": torch.zeros(3, 3), "b": torch.ones(3)}, ckpt)
+    assert main(["convert", "convert-tiny-test", str(ckpt), "--out", str(out), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert "lin.weight: checkpoint (3, 3) vs model (4, 4)" in err and "Traceback" not in err
+    assert torch.equal(zoo.load(f"local-dir:{out}").lin.weight, model.lin.weight)  # nothing lost
+    assert main(["convert", "convert-tiny-test", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "o")]) == 1
+    assert "nope.pt not found" in capsys.readouterr().err
+    sys.modules.pop("zoo_convert_tiny", None)
+
+
+def test_convert_needs_a_converter(trainable, tmp_path, capsys):
+    ckpt = tmp_path / "x.pt"
+    torch.save({}, ckpt)
+    assert main(["convert", "reg-tiny-test", str(ckpt), "--out", str(tmp_path / "o")]) == 1
+    assert "declares no converter; pass --converter NAME" in capsys.readouterr().err

@@ -8,6 +8,7 @@
     zoo hub serve DIR [--host 127.0.0.1] [--port N]
     zoo new-plugin NAME [DIR] [--with-op OP]
     zoo data [--data DIR] [--json]
+    zoo train | eval | convert | publish | bench ...   (runtime_cli)
 """
 
 from __future__ import annotations

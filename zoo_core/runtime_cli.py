@@ -1,4 +1,4 @@
-"""The runtime commands of ``zoo``: train, eval, publish (and bench, when present)."""
+"""The runtime commands of ``zoo``: train, eval, convert, publish (and bench, when present)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from zoo_core.convert import convert
+
+    print(f"wrote {convert(args.name, args.checkpoint, args.out, converter=args.converter, overwrite=args.overwrite)}")
+    return 0
+
+
 def register(sub) -> None:
     """Add train, eval, publish (and bench) to the ``zoo`` subcommands."""
     from zoo_core.checks import arg, seed_arg
@@ -95,6 +102,16 @@ def register(sub) -> None:
                         "defines the entry (registry.yaml or the plugin's catalog.yaml)")
     _data_option(p)
     p.set_defaults(fn=cmd_eval)
+
+    p = sub.add_parser("convert", help="Convert an official checkpoint into a Hub-layout folder.",
+                       description="Map CHECKPOINT with the model's plugin converter, load it strictly "
+                                   "into NAME and write OUT (config.json, *.safetensors, README.md).")
+    p.add_argument("name")
+    p.add_argument("checkpoint", help="the official checkpoint file")
+    p.add_argument("--out", required=True, help="folder to write (then: zoo eval NAME --weights OUT)")
+    p.add_argument("--converter", help="converter name (default: the only one the model's plugin declares)")
+    p.add_argument("--overwrite", action="store_true", help="replace weights already in OUT")
+    p.set_defaults(fn=cmd_convert)
 
     p = sub.add_parser("publish", help="Validate a trained folder, push it to the Hub, print its catalog entry.",
                        description="Validate DIR (files, hashes, card front matter), then upload it.")

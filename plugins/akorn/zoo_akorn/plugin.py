@@ -17,12 +17,23 @@ def zoo_converters():
 
 @hookimpl
 def zoo_tasks():
-    """Object discovery on regenerated tetrominoes-style scenes; Sudoku on generated puzzles."""
+    """Object discovery on regenerated scenes and on the paper datasets (a local copy); Sudoku on generated puzzles."""
+    paper = "zoo_akorn.tasks.object_discovery_paper"
     return {
         "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
         "object-discovery/dsprites-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryDSprites",
+        "object-discovery/clevrtex": f"{paper}:ObjectDiscoveryCLEVRTex",
+        "object-discovery/clevr": f"{paper}:ObjectDiscoveryCLEVR",
+        "object-discovery/tetrominoes": f"{paper}:ObjectDiscoveryTetrominoesPaper",
+        "object-discovery/dsprites": f"{paper}:ObjectDiscoveryDSpritesPaper",
         "sudoku/generated": "zoo_akorn.tasks.sudoku:SudokuGenerated",
     }
+
+
+@hookimpl
+def zoo_datasets():
+    """The object-discovery paper datasets in the layout the official code reads (zoo_akorn.datasets)."""
+    return {name: f"zoo_akorn.datasets:{name.upper()}" for name in ("clevrtex", "clevr", "tetrominoes", "dsprites")}
 
 
 @hookimpl

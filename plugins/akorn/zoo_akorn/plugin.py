@@ -17,11 +17,24 @@ def zoo_converters():
 
 @hookimpl
 def zoo_tasks():
-    """Object discovery on regenerated tetrominoes-style scenes; Sudoku on generated puzzles."""
+    """Object discovery on regenerated tetrominoes-style scenes; Sudoku on generated puzzles and on SAT-Net /
+    RRN boards (local copy); CIFAR-10 classification (local copy)."""
     return {
         "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
         "object-discovery/dsprites-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryDSprites",
         "sudoku/generated": "zoo_akorn.tasks.sudoku:SudokuGenerated",
+        "sudoku/satnet": "zoo_akorn.tasks.sudoku:SudokuSATNet",
+        "classification/cifar10": "zoo_akorn.tasks.classification:ClassificationCIFAR10",
+    }
+
+
+@hookimpl
+def zoo_datasets():
+    """The paper datasets read from a local copy (``--data`` / ``$ZOO_DATA``)."""
+    return {
+        "sudoku-satnet": "zoo_akorn.data.sudoku_files:SATNET",
+        "sudoku-rrn": "zoo_akorn.data.sudoku_files:RRN",
+        "cifar10": "zoo_akorn.data.cifar10:CIFAR10",
     }
 
 
@@ -34,7 +47,8 @@ def zoo_metrics():
 @hookimpl
 def zoo_recipes():
     """``zoo train`` recipes: SimCLR for object discovery (AKOrN and ItrSA), cross-entropy for Sudoku."""
-    return {"akorn-simclr": "zoo_akorn.recipes:object_discovery", "akorn-sudoku": "zoo_akorn.recipes:sudoku"}
+    return {"akorn-simclr": "zoo_akorn.recipes:object_discovery", "akorn-sudoku": "zoo_akorn.recipes:sudoku",
+            "akorn-classification": "zoo_akorn.recipes:classification"}
 
 
 @hookimpl

@@ -35,8 +35,9 @@ def cifar10_split(split: str):
     if split not in ("train", "test"):
         raise ValueError(f"unknown CIFAR-10 split {split!r}; expected 'train' or 'test'")
     root = dataset_root(CIFAR10)
-    files = TorchvisionCIFAR10.train_list if split == "train" else TorchvisionCIFAR10.test_list
-    for name, md5 in [*files, [TorchvisionCIFAR10.meta["filename"], TorchvisionCIFAR10.meta["md5"]]]:
+    meta = TorchvisionCIFAR10.meta
+    # torchvision checks every batch for either split: name the first that fails
+    for name, md5 in [*TorchvisionCIFAR10.train_list, *TorchvisionCIFAR10.test_list, [meta["filename"], meta["md5"]]]:
         path = root / BATCHES / name
         require(check_integrity(str(path), md5), path, f"its MD5 is not the official {md5} (truncated or "
                 "altered); unpack cifar-10-python.tar.gz again", CIFAR10)

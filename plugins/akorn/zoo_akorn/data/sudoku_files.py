@@ -27,7 +27,8 @@ SATNET = DatasetSpec(
     name="sudoku-satnet", title="SAT-Net Sudoku (Wang et al., ICML 2019)",
     url="https://powei.tw/sudoku.zip (github.com/locuslab/SATNet; AKOrN data/download_satnet.sh)",
     layout=("features.pt", "labels.pt", "perm.pt"),
-    note="unzip sudoku.zip; its sudoku/ folder is this dataset (rename it sudoku-satnet, or pass --data sudoku/)")
+    note="unzip sudoku.zip; its sudoku/ folder is this dataset: rename it sudoku-satnet, or list it in ZOO_DATA "
+         "itself (ZOO_DATA=data:data/sudoku; --data sudoku/ for the SAT-Net split alone)")
 
 RRN = DatasetSpec(
     name="sudoku-rrn", title="RRN sudoku-hard (Palm et al., NeurIPS 2018)",
@@ -56,12 +57,14 @@ class SudokuBoards:
         return self.boards[:n], self.solutions[:n]
 
 
-def _load_tensor(path: Path):
+def _load(path: Path, *, tensor: bool = True):
+    """``torch.load(weights_only=True)``: tensors and plain containers only; nothing pickled is run."""
     import torch
 
     with reading(path, SATNET):
         value = torch.load(path, map_location="cpu", weights_only=True)
-    require(isinstance(value, torch.Tensor), path, f"holds a {type(value).__name__}, not a tensor", SATNET)
+    require(not tensor or isinstance(value, torch.Tensor), path, f"holds a {type(value).__name__}, not a tensor",
+            SATNET)
     return value
 
 
@@ -79,8 +82,8 @@ def satnet_boards(split: str) -> SudokuBoards:
     if split not in SATNET_SPLITS:
         raise ValueError(f"unknown SAT-Net split {split!r}; expected one of {sorted(SATNET_SPLITS)}")
     folder = dataset_root(SATNET)
-    features, labels = _load_tensor(folder / "features.pt"), _load_tensor(folder / "labels.pt")
-    _load_tensor(folder / "perm.pt")  # read by the official loader too (unused by AKOrN): must be intact
+    features, labels = _load(folder / "features.pt"), _load(folder / "labels.pt")
+    _load(folder / "perm.pt", tensor=False)  # read by the official loader too (unused by AKOrN): must be intact
     _check_onehot(features, folder / "features.pt", "boards", complete=False)
     _check_onehot(labels, folder / "labels.pt", "solutions", complete=True)
     end = SATNET_SPLITS["test"][1]

@@ -17,7 +17,8 @@ def zoo_converters():
 
 @hookimpl
 def zoo_tasks():
-    """Object discovery on regenerated scenes and on the paper datasets (a local copy); Sudoku on generated puzzles."""
+    """Object discovery on regenerated scenes and on the paper datasets (a local copy); Sudoku on
+    generated puzzles and on SAT-Net / RRN boards (local copy); CIFAR-10 classification (local copy)."""
     paper = "zoo_akorn.tasks.object_discovery_paper"
     return {
         "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
@@ -27,13 +28,22 @@ def zoo_tasks():
         "object-discovery/tetrominoes": f"{paper}:ObjectDiscoveryTetrominoesPaper",
         "object-discovery/dsprites": f"{paper}:ObjectDiscoveryDSpritesPaper",
         "sudoku/generated": "zoo_akorn.tasks.sudoku:SudokuGenerated",
+        "sudoku/satnet": "zoo_akorn.tasks.sudoku:SudokuSATNet",
+        "classification/cifar10": "zoo_akorn.tasks.classification:ClassificationCIFAR10",
     }
 
 
 @hookimpl
 def zoo_datasets():
-    """The object-discovery paper datasets in the layout the official code reads (zoo_akorn.datasets)."""
-    return {name: f"zoo_akorn.datasets:{name.upper()}" for name in ("clevrtex", "clevr", "tetrominoes", "dsprites")}
+    """The paper datasets read from a local copy (``--data`` / ``$ZOO_DATA``): the object-discovery
+    sets in the layout the official code reads (zoo_akorn.datasets), Sudoku and CIFAR-10."""
+    objects = {name: f"zoo_akorn.datasets:{name.upper()}" for name in ("clevrtex", "clevr", "tetrominoes", "dsprites")}
+    return {
+        **objects,
+        "sudoku-satnet": "zoo_akorn.data.sudoku_files:SATNET",
+        "sudoku-rrn": "zoo_akorn.data.sudoku_files:RRN",
+        "cifar10": "zoo_akorn.data.cifar10:CIFAR10",
+    }
 
 
 @hookimpl
@@ -45,7 +55,8 @@ def zoo_metrics():
 @hookimpl
 def zoo_recipes():
     """``zoo train`` recipes: SimCLR for object discovery (AKOrN and ItrSA), cross-entropy for Sudoku."""
-    return {"akorn-simclr": "zoo_akorn.recipes:object_discovery", "akorn-sudoku": "zoo_akorn.recipes:sudoku"}
+    return {"akorn-simclr": "zoo_akorn.recipes:object_discovery", "akorn-sudoku": "zoo_akorn.recipes:sudoku",
+            "akorn-classification": "zoo_akorn.recipes:classification"}
 
 
 @hookimpl

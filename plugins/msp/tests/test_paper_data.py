@@ -240,3 +240,16 @@ def test_3dshapes_wrong_shape_and_missing_h5py_are_named(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match=r"3dshapes\.h5: 'images' must be uint8 \(480000, 64, 64, 3\), "
                                            r"got uint8 \(1000, 64, 64, 3\)"):
         paper_data.shapes3d_sequences(T=3)
+
+
+def test_figures_draw_on_a_paper_task(tmp_path, monkeypatch):
+    """`zoo bench` roll-out figure on one-channel 96 px SmallNORB (the digits tests cover RGB and
+    the block figure, which only needs ``sbd_dataset``)."""
+    from zoo_msp import figures
+    from zoo_msp.models import MSP
+
+    monkeypatch.setenv(DATA_ENV, str(make_smallnorb(tmp_path / "smallnorb")))
+    model = MSP(ch_x=1, bottom_width=6, n_blocks=4, **SMALL)
+    (_, path), = figures.rollouts(model, SmallNORBTask(), tmp_path, name="msp-smallnorb")
+    assert path.name == "rollouts.png" and path.stat().st_size > 0
+    assert SmallNORBTask().sbd_dataset().sample(2).shape == (2, 6, 1, 96, 96)  # notebook: T = 6

@@ -47,12 +47,16 @@ def make_mnist(folder, *, backgrounds=False, n_train=10, n_test=8):
 
 
 def make_smallnorb(folder, sizes=(2, 1, 1, 9, 18)):
-    """The authors' layout: a numpy uint8 array per split saved with torch.save."""
+    """The authors' layout: a numpy uint8 array per split saved with torch.save; train.pt as
+    torch 1.10 and numpy 1.x wrote it (legacy format, the pickle names numpy.core.multiarray)."""
     (folder / "smallNORB").mkdir(parents=True, exist_ok=True)
     for split in ("train", "test"):
         data = np.zeros((*sizes, 96, 96), np.uint8)
         data[..., 40:56, 40:56] = (np.arange(np.prod(sizes)).reshape(*sizes, 1, 1) % 250) + 5
-        torch.save(data, folder / "smallNORB" / f"{split}.pt")
+        path = folder / "smallNORB" / f"{split}.pt"
+        torch.save(data, path, _use_new_zipfile_serialization=split == "test")
+        if split == "train":
+            path.write_bytes(path.read_bytes().replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
     return folder
 
 
@@ -146,6 +150,8 @@ def test_smallnorb_sequences_walk_elevation_and_azimuth(tmp_path, monkeypatch):
 
 def test_train_and_eval_on_smallnorb(tmp_path, monkeypatch, capsys):
     data = make_smallnorb(tmp_path / "data")
+    monkeypatch.setenv(DATA_ENV, str(data))
+    assert paper_data.smallnorb_frames("train")[1] == (2, 1, 1, 9, 18)  # the numpy 1.x file
     shrink(monkeypatch, "msp-smallnorb")
     scores = train_and_eval("msp-smallnorb", data, tmp_path, capsys)
     assert n_steps(scores) == 4 and scores["copy_last_sse_mean"] > 0  # eval T = 6, T_cond = 2

@@ -78,9 +78,12 @@ def mnist_images(split: str, spec=MNIST) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _torch_file(path: Path, spec) -> np.ndarray | torch.Tensor:
-    """A tensor or numpy array saved with ``torch.save``, loaded without running pickled code."""
+    """A tensor or numpy array saved with ``torch.save``, loaded without running pickled code.
+
+    Arrays pickled under numpy 1.x (the authors' files) name ``numpy.core.multiarray``."""
     reconstruct = np.zeros(1).__reduce__()[0]
-    allowed = [reconstruct, np.ndarray, np.dtype, *(type(np.dtype(t)) for t in ("u1", "f4", "f8"))]
+    allowed = [reconstruct, (reconstruct, "numpy.core.multiarray._reconstruct"), np.ndarray, np.dtype,
+               *(type(np.dtype(t)) for t in ("u1", "f4", "f8"))]
     with reading(path, spec), torch.serialization.safe_globals(allowed):
         return torch.load(path, map_location="cpu", weights_only=True)
 

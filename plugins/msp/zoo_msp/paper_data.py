@@ -37,9 +37,9 @@ from zoo_core.data import DatasetError, dataset_root, reading, require
 from zoo_msp.data import SIZE, SequentialDigits
 from zoo_msp.datasets import MNIST, MNIST_BG, SHAPES3D, SMALLNORB
 
-__all__ = ["mnist_images", "mnist_backgrounds", "shapes3d_frames", "smallnorb_frames",
-           "FactorSequences", "shapes3d_sequences", "smallnorb_sequences", "SHAPES3D_FACTORS",
-           "SMALLNORB_FACTORS"]
+__all__ = ["is_train", "mnist_images", "mnist_sequences", "mnist_backgrounds", "shapes3d_frames",
+           "smallnorb_frames", "FactorSequences", "shapes3d_sequences", "smallnorb_sequences",
+           "SHAPES3D_FACTORS", "SMALLNORB_FACTORS"]
 
 #: 3DShapes factors in the file's order and their number of values
 SHAPES3D_FACTORS = {"floor_hue": 10, "wall_hue": 10, "object_hue": 10, "scale": 8, "shape": 4,
@@ -48,7 +48,8 @@ SHAPES3D_FACTORS = {"floor_hue": 10, "wall_hue": 10, "object_hue": 10, "scale": 
 SMALLNORB_FACTORS = {"category": 5, "instance": 5, "lighting": 6, "elevation": 9, "azimuth": 18}
 
 
-def _split(split: str) -> bool:
+def is_train(split: str) -> bool:
+    """True for "train", False for "test"; anything else is a ValueError."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     return split == "train"
@@ -74,7 +75,7 @@ def _mnist(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 def mnist_images(split: str, spec=MNIST) -> tuple[torch.Tensor, torch.Tensor]:
     """MNIST's base images ``(n, 32, 32)`` in [0, 1] and labels, from ``spec``'s folder."""
-    return _mnist(dataset_root(spec), _split(split))
+    return _mnist(dataset_root(spec), is_train(split))
 
 
 def _torch_file(path: Path, spec) -> np.ndarray | torch.Tensor:
@@ -99,7 +100,7 @@ def _backgrounds(root: Path, train: bool) -> torch.Tensor:
 
 def mnist_backgrounds(split: str) -> torch.Tensor:
     """The authors' MNIST-bg backgrounds ``(n, 3, 32, 32)`` for ``split``."""
-    return _backgrounds(dataset_root(MNIST_BG), _split(split))
+    return _backgrounds(dataset_root(MNIST_BG), is_train(split))
 
 
 def mnist_sequences(split: str, *, background: bool = False, only_digit: int | None = 4,
@@ -170,7 +171,7 @@ def smallnorb_frames(split: str) -> tuple[Callable[[torch.Tensor], torch.Tensor]
     """``(read(factors (m, 5)) -> frames (m, 1, 96, 96) in [0, 1], factor sizes)`` of ``split``.
 
     The factor sizes are the array's (5, 5, 6, 9, 18 in the authors' files)."""
-    data = _smallnorb(dataset_root(SMALLNORB), _split(split))
+    data = _smallnorb(dataset_root(SMALLNORB), is_train(split))
 
     def read(factors: torch.Tensor) -> torch.Tensor:
         return data[tuple(factors.T)][:, None].float() / 255.0
@@ -222,7 +223,8 @@ class FactorSequences(torch.utils.data.Dataset):
         for k, n in enumerate(self.sizes):
             if k in self.held:
                 choices = self.held[k]
-                columns.append(torch.full((self.T,), int(choices[int(torch.randint(len(choices), (1,), generator=g))])))
+                value = choices[int(torch.randint(len(choices), (1,), generator=g))]
+                columns.append(torch.full((self.T,), int(value)))
             else:
                 v = vs[k] if k in self.moving else 0
                 columns.append(self._start(n, v, g) + v * t)

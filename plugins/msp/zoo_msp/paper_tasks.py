@@ -90,7 +90,7 @@ class ThreeDShapesTask(SequentialDigitsTask):
     train_T, T_cond, eval_T = 3, 2, 8
 
     def dataset(self, split: str = "train", *, T: int | None = None, seed: int = 0, length: int | None = None):
-        paper_data._split(split)
+        paper_data.is_train(split)  # validated only: the notebooks evaluate on the training shape too
         return paper_data.shapes3d_sequences(T=T or self.train_T, seed=seed, length=length or 5000)
 
     def sbd_dataset(self):

@@ -78,9 +78,10 @@ def test_simclr_recipe_runs():
     assert all(torch.isfinite(torch.tensor(r["loss"])) for r in logs)
 
 
-def test_unavailable_and_unknown_data_raise_clearly():
-    with pytest.raises(ZooError, match="not available in zoo-msp.*zoo train msp-digits"):
-        recipe_for("msp-mnist")
+def test_missing_and_unknown_data_raise_clearly(monkeypatch):
+    monkeypatch.setenv("ZOO_DATA", "")
+    with pytest.raises(ZooError, match="dataset 'mnist' .*pass --data DIR"):
+        recipe_for("msp-mnist")  # the paper's data: the user's copy, which is not there
     with pytest.raises(ZooError, match="unknown train.dataset"):
         seqmodel(config={}, steps=1, dataset="sequential-letters")
     with pytest.raises(TypeError):  # a misspelt setting is not silently ignored

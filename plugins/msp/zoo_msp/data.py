@@ -167,6 +167,11 @@ class SequentialDigits(torch.utils.data.Dataset):
             acceleration range.
         active_actions: subset of ``(0, 1, 2)`` = rotation, hue, translation that move.
         only_digit: keep one digit class only (``None`` = all digits).
+        images, labels: other base images ``(n, 32, 32)`` in [0, 1] and their labels (e.g. MNIST's,
+            ``zoo_msp.paper_data``) instead of the split's scikit-learn digits.
+        backgrounds: ``(n_all, 3, 32, 32)`` in [0, 1], or None; as in the official MNIST-bg, the
+            pixels of sequence ``i`` whose RGB sum is below 0.3 get background ``i`` added (``i``
+            indexes the images kept after ``only_digit``) and the frame is clipped at 1.
         seed: seed of the per-index sequences returned by ``__getitem__``.
         length: number of indexable sequences (default: one per digit image). Index ``i``
             shows digit image ``i mod n_images`` under transformation parameters seeded by
@@ -182,7 +187,8 @@ class SequentialDigits(torch.utils.data.Dataset):
                  max_pos: tuple[float, float] = (-10.0, 10.0),
                  max_trans_accl: tuple[float, float] = (0.0, 0.0),
                  active_actions: tuple[int, ...] = (0, 1, 2), only_digit: int | None = None,
-                 seed: int = 0, length: int | None = None):
+                 images: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                 backgrounds: torch.Tensor | None = None, seed: int = 0, length: int | None = None):
         if T < 1 or max_T < 2:
             raise ValueError(f"need T >= 1 and max_T >= 2; got T={T}, max_T={max_T}")
         if length is not None and length < 1:
@@ -192,7 +198,14 @@ class SequentialDigits(torch.utils.data.Dataset):
         self.color_velocity, self.color_accl = tuple(color_velocity), tuple(color_accl)
         self.max_pos, self.max_trans_accl = tuple(max_pos), tuple(max_trans_accl)
         self.active_actions = tuple(active_actions)
-        self.images, self.labels = digit_images(split, only_digit=only_digit)
+        if images is None:
+            self.images, self.labels = digit_images(split, only_digit=only_digit)
+        else:
+            keep = slice(None) if only_digit is None else labels == only_digit
+            self.images, self.labels = images[keep], labels[keep]
+        if backgrounds is not None and len(backgrounds) < len(self.labels):
+            raise ValueError(f"{len(backgrounds)} backgrounds for {len(self.labels)} images")
+        self.backgrounds = backgrounds
         self.length = len(self.labels) if length is None else int(length)
 
     def __len__(self) -> int:
@@ -225,8 +238,10 @@ class SequentialDigits(torch.utils.data.Dataset):
         return TransformParams(**params)
 
     # -- rendering --------------------------------------------------------------------------
-    def render(self, images: torch.Tensor, p: TransformParams) -> torch.Tensor:
-        """Sequences ``(n, T, 3, 32, 32)`` of the grey ``images`` (``(n, 32, 32)``) under ``p``."""
+    def render(self, images: torch.Tensor, p: TransformParams,
+               backgrounds: torch.Tensor | None = None) -> torch.Tensor:
+        """Sequences ``(n, T, 3, 32, 32)`` of the grey ``images`` (``(n, 32, 32)``) under ``p``,
+        on ``backgrounds`` (``(n, 3, 32, 32)``) if given."""
         n = images.shape[0]
         t = torch.arange(self.T, dtype=torch.float64)
         def quad(a, v, x0):  # x_t = a t^2 / 2 + v t + x_0
@@ -247,14 +262,21 @@ class SequentialDigits(torch.utils.data.Dataset):
         mats = perspective_matrix(angle.reshape(-1), pos[..., 0].reshape(-1), pos[..., 1].reshape(-1))
         frames = warp(images.repeat_interleave(self.T, 0), mats)  # (n T, 32, 32)
         rgb = hsv_to_rgb(hue.reshape(-1)).to(torch.float32)  # (n T, 3)
-        return (frames[:, None] * rgb[:, :, None, None]).reshape(n, self.T, 3, SIZE, SIZE)
+        xs = (frames[:, None] * rgb[:, :, None, None]).reshape(n, self.T, 3, SIZE, SIZE)
+        if backgrounds is None:
+            return xs
+        dark = xs.sum(2, keepdim=True) < 0.3
+        return (xs + backgrounds[:, None].to(xs.dtype) * dark).clamp(max=1.0)
+
+    def _backgrounds(self, idx: torch.Tensor) -> torch.Tensor | None:
+        return None if self.backgrounds is None else self.backgrounds[idx]
 
     def sample(self, n: int, *, generator: torch.Generator | None = None,
                shared_transition: bool = False, return_params: bool = False):
         """A fresh batch of ``n`` sequences on random digits of the split: ``(n, T, 3, 32, 32)``."""
         idx = torch.randint(len(self.labels), (n,), generator=generator)
         p = self.draw_params(n, generator=generator, shared_transition=shared_transition)
-        xs = self.render(self.images[idx], p)
+        xs = self.render(self.images[idx], p, self._backgrounds(idx))
         return (xs, p, self.labels[idx]) if return_params else xs
 
     def __getitem__(self, i: int) -> torch.Tensor:
@@ -263,16 +285,18 @@ class SequentialDigits(torch.utils.data.Dataset):
             raise IndexError(f"index {i} out of range for {len(self)} sequences")
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + i)
         j = i % len(self.labels)
-        return self.render(self.images[j:j + 1], self.draw_params(1, generator=g))[0]
+        return self.render(self.images[j:j + 1], self.draw_params(1, generator=g),
+                           self._backgrounds(torch.tensor([j])))[0]
 
 
 def accelerated_sequential_digits(*, split: str = "train", T: int = 10, seed: int = 0,
-                                  only_digit: int | None = None,
-                                  length: int | None = None) -> SequentialDigits:
+                                  only_digit: int | None = None, length: int | None = None,
+                                  **images) -> SequentialDigits:
     """Accelerated sequential digits (official ``mnist_accl`` laws): ``T = max_T = 10``,
-    angle and hue velocity ratios +-0.2, accelerations +-0.025, no translation."""
+    angle and hue velocity ratios +-0.2, accelerations +-0.025, no translation. ``images``:
+    ``images=``/``labels=`` of other base images (see ``SequentialDigits``)."""
     return SequentialDigits(split=split, T=T, max_T=max(T, 2), angle_velocity=(-0.2, 0.2),
                             angle_accl=(-0.025, 0.025), color_velocity=(-0.2, 0.2),
                             color_accl=(-0.025, 0.025), max_pos=(0.0, 0.0),
                             max_trans_accl=(0.0, 0.0), only_digit=only_digit, seed=seed,
-                            length=length)
+                            length=length, **images)

@@ -15,11 +15,25 @@ def zoo_core_requires():
 
 @hookimpl
 def zoo_tasks():
-    """Sequence-prediction tasks on procedurally generated sequential digits."""
+    """Sequence prediction: procedural sequential digits, and the paper's datasets (local copy)."""
     return {
         "sequence-prediction/sequential-digits": "zoo_msp.tasks:SequentialDigitsTask",
         "sequence-prediction/sequential-digits-accl": "zoo_msp.tasks:AcceleratedSequentialDigitsTask",
+        **{f"sequence-prediction/{name}": f"zoo_msp.paper_tasks:{cls}" for name, cls in _PAPER_TASKS.items()},
     }
+
+
+_PAPER_TASKS = {"sequential-mnist": "SequentialMNISTTask", "sequential-mnist-bg": "SequentialMNISTBgTask",
+                "sequential-mnist-bg-full": "SequentialMNISTBgFullTask",
+                "sequential-mnist-accl": "SequentialMNISTAcclTask", "3dshapes": "ThreeDShapesTask",
+                "smallnorb": "SmallNORBTask"}
+
+
+@hookimpl
+def zoo_datasets():
+    """The paper's datasets, read from the user's local copy in the official MSP layout."""
+    return {"mnist": "zoo_msp.datasets:MNIST", "mnist-bg": "zoo_msp.datasets:MNIST_BG",
+            "3dshapes": "zoo_msp.datasets:SHAPES3D", "smallnorb": "zoo_msp.datasets:SMALLNORB"}
 
 
 @hookimpl
@@ -50,7 +64,5 @@ def zoo_recipes():
 @hookimpl
 def zoo_figures():
     """Report figures: predicted vs true roll-outs and block-diagonalised transitions."""
-    return {
-        "sequence-prediction/sequential-digits": "zoo_msp.figures:draw",
-        "sequence-prediction/sequential-digits-accl": "zoo_msp.figures:draw",
-    }
+    tasks = ["sequential-digits", "sequential-digits-accl", *_PAPER_TASKS]
+    return {f"sequence-prediction/{name}": "zoo_msp.figures:draw" for name in tasks}

@@ -15,10 +15,10 @@ regularisers the official loop logs (``loss_bd``, ``loss_orth``) are logged here
 enter the gradient. The official ``max_iteration`` is ``steps``; the seed is ``zoo train
 --seed`` (the paper used seeds 1, 2, 3).
 
-Training data are the procedural datasets of ``zoo_msp.data``; every draw of a run is a fresh
-sequence (``length = steps * batch_size``), as the official generators draw new
-transformation parameters on every call. The paper's datasets (MNIST, MNIST-bg, 3DShapes,
-SmallNORB) cannot be fetched here, so their entries' recipes raise a clear error.
+Training data are the training split of a task (``DATASETS``): the procedural sequential
+digits, or the paper's datasets read from the user's local copy (``--data`` / ``ZOO_DATA``,
+``zoo_msp.paper_data``); every draw of a run is a fresh sequence (``length = steps *
+batch_size``), as the official generators draw new transformation parameters on every call.
 
 Example (a short run of the released recipe)::
 
@@ -37,38 +37,36 @@ from zoo_core.train import Phase, Recipe
 
 __all__ = ["seqmodel", "simclr", "training_data", "adam_with_decay", "DATASETS"]
 
-#: dataset name -> (builder of the training set, one line for the model card)
-DATASETS: dict[str, tuple[Callable[..., torch.utils.data.Dataset], str]] = {}
-
-#: datasets of the paper that this plugin cannot generate or download
-UNAVAILABLE = {
-    "sequential-mnist": "Sequential MNIST needs torchvision's MNIST download",
-    "sequential-mnist-bg": "MNIST-bg needs MNIST and the authors' background tensors (Google Drive)",
-    "sequential-mnist-bg-full": "MNIST-bg needs MNIST and the authors' background tensors (Google Drive)",
-    "sequential-mnist-accl": "accelerated Sequential MNIST needs torchvision's MNIST download",
-    "3dshapes": "3DShapes is the DeepMind dataset (the authors ship it as a torch archive)",
-    "smallnorb": "SmallNORB is a download (the authors ship it as a torch archive)",
+#: train.dataset name -> (the task whose training split it is, one line for the model card)
+DATASETS: dict[str, tuple[str, str]] = {
+    "sequential-digits": (
+        "zoo_msp.tasks:SequentialDigitsTask",
+        "procedural sequential digits (scikit-learn's 1,437 training digits; rotation, hue and "
+        "translation with the official Sequential MNIST laws, max_T = 9), a fresh sequence per draw"),
+    "sequential-digits-accl": (
+        "zoo_msp.tasks:AcceleratedSequentialDigitsTask",
+        "procedural accelerated sequential digits (scikit-learn's 1,437 training digits; official "
+        "mnist_accl laws), a fresh sequence per draw"),
+    "sequential-mnist": (
+        "zoo_msp.paper_tasks:SequentialMNISTTask",
+        "Sequential MNIST from the user's copy (training digits 4; official laws, max_T = 9), a fresh "
+        "sequence per draw"),
+    "sequential-mnist-bg": (
+        "zoo_msp.paper_tasks:SequentialMNISTBgTask",
+        "MNIST-bg from the user's copy (training digits 4 on the authors' backgrounds; max_T = 9)"),
+    "sequential-mnist-bg-full": (
+        "zoo_msp.paper_tasks:SequentialMNISTBgFullTask",
+        "MNIST-bg-full from the user's copy (all training digits on the authors' backgrounds; max_T = 9)"),
+    "sequential-mnist-accl": (
+        "zoo_msp.paper_tasks:SequentialMNISTAcclTask",
+        "accelerated Sequential MNIST from the user's copy (training digits 4; official mnist_accl laws)"),
+    "3dshapes": (
+        "zoo_msp.paper_tasks:ThreeDShapesTask",
+        "3DShapes factor sequences from the user's 3dshapes.h5 (shape 0; hues, scale, orientation move)"),
+    "smallnorb": (
+        "zoo_msp.paper_tasks:SmallNORBTask",
+        "SmallNORB elevation/azimuth sequences from the user's copy (the authors' smallNORB/train.pt)"),
 }
-
-
-def _digits(*, T: int, seed: int, length: int):
-    from zoo_msp.data import SequentialDigits
-
-    return SequentialDigits(split="train", T=T, max_T=9, seed=seed, length=length)
-
-
-def _digits_accl(*, T: int, seed: int, length: int):
-    from zoo_msp.data import accelerated_sequential_digits
-
-    return accelerated_sequential_digits(split="train", T=T, seed=seed, length=length)
-
-
-DATASETS["sequential-digits"] = (
-    _digits, "procedural sequential digits (scikit-learn's 1,437 training digits; rotation, hue and "
-             "translation with the official Sequential MNIST laws, max_T = 9), a fresh sequence per draw")
-DATASETS["sequential-digits-accl"] = (
-    _digits_accl, "procedural accelerated sequential digits (scikit-learn's 1,437 training digits; "
-                  "official mnist_accl laws), a fresh sequence per draw")
 
 
 def training_data(dataset: str, *, T: int, steps: int, batch_size: int
@@ -76,17 +74,18 @@ def training_data(dataset: str, *, T: int, steps: int, batch_size: int
     """``(seed -> Dataset of (T, C, H, W) sequences, description)`` for a ``train.dataset`` name.
 
     Raises:
-        ZooError: the dataset is one of the paper's (not available here) or unknown.
+        ZooError: unknown dataset; DatasetError (a ZooError): the paper dataset's local copy is
+            missing or broken (the message names the file).
     """
-    if dataset in UNAVAILABLE:
-        raise ZooError(f"training data {dataset!r} is not available in zoo-msp: {UNAVAILABLE[dataset]}, "
-                       "which this project cannot fetch. The architecture builds (zoo.create); to train, "
-                       f"use a procedural dataset ({', '.join(DATASETS)}), e.g. `zoo train msp-digits`.")
     if dataset not in DATASETS:
-        raise ZooError(f"unknown train.dataset {dataset!r}; zoo-msp generates {sorted(DATASETS)}")
-    build, line = DATASETS[dataset]
+        raise ZooError(f"unknown train.dataset {dataset!r}; zoo-msp trains on {sorted(DATASETS)}")
+    from zoo_core.refs import import_ref
+
+    task_ref, line = DATASETS[dataset]
+    task = import_ref(task_ref)()
     length = max(steps * batch_size, batch_size)
-    return (lambda seed: build(T=T, seed=seed, length=length)), f"{line}; T = {T}"
+    task.dataset("train", T=T, seed=0, length=1)  # a missing or broken local copy fails here, named
+    return (lambda seed: task.dataset("train", T=T, seed=seed, length=length)), f"{line}; T = {T}"
 
 
 def adam_with_decay(lr: float, lr_decay_iter: int | None) -> dict[str, Callable]:

@@ -41,11 +41,13 @@ class SequentialDigitsTask:
     T_cond = 2
     eval_T = 10
 
-    def dataset(self, split: str = "train", *, T: int | None = None, seed: int = 0) -> SequentialDigits:
-        """The split's dataset (``T`` frames; evaluation uses ``max_T = T``)."""
+    def dataset(self, split: str = "train", *, T: int | None = None, seed: int = 0,
+                length: int | None = None) -> SequentialDigits:
+        """The split's dataset (``T`` frames; evaluation uses ``max_T = T``; ``length``: number
+        of indexable sequences, default one per image)."""
         if T is None or split == "train":
-            return SequentialDigits(split=split, T=T or self.train_T, max_T=9, seed=seed)
-        return SequentialDigits(split=split, T=T, max_T=T, seed=seed)
+            return SequentialDigits(split=split, T=T or self.train_T, max_T=9, seed=seed, length=length)
+        return SequentialDigits(split=split, T=T, max_T=T, seed=seed, length=length)
 
     def sbd_dataset(self) -> SequentialDigits:
         """Sequences whose ``M*`` are collected for SBD (small velocities, ``T = T_cond``)."""
@@ -156,8 +158,9 @@ class AcceleratedSequentialDigitsTask(SequentialDigitsTask):
     T_cond = 5
     eval_T = 20
 
-    def dataset(self, split: str = "train", *, T: int | None = None, seed: int = 0) -> SequentialDigits:
-        return accelerated_sequential_digits(split=split, T=T or self.train_T, seed=seed)
+    def dataset(self, split: str = "train", *, T: int | None = None, seed: int = 0,
+                length: int | None = None) -> SequentialDigits:
+        return accelerated_sequential_digits(split=split, T=T or self.train_T, seed=seed, length=length)
 
     def sbd_dataset(self) -> SequentialDigits:
         return accelerated_sequential_digits(split="train", T=self.T_cond)

@@ -189,7 +189,8 @@ def test_every_paper_entry_has_a_task_and_the_paper_recipe():
         task = zoo.resolve_ref("zoo_tasks", entry.task)
         assert task.name == entry.task and "inception" in task.datasets
         assert entry.train["dataset"] == entry.task.split("/")[1]
-        assert entry.eval == {"n_fake": 50000, "is_splits": 10}
+        assert entry.eval == {"n_fake": 50000, "is_splits": 10,
+                              **({"n_real": 50000} if "imagenet" in entry.task or "dogcat" in entry.task else {})}
     assert zoo.entry("sngan-cifar10").train["betas"] == [0.0, 0.9]
     assert zoo.entry("sngan-cnn-cifar10").train["n_dis"] == 1
 

@@ -30,7 +30,8 @@ def _local(cls, **overrides):
 
 def cifar10(split: str = "train") -> Dataset:
     """CIFAR-10 ``train`` (the five data batches, 50,000) or ``test`` (10,000), 32x32."""
-    require(split in ("train", "test"), split, "CIFAR-10 splits are 'train' and 'test'")
+    if split not in ("train", "test"):
+        raise ValueError(f"CIFAR-10 splits are 'train' and 'test', not {split!r}")
     root = dataset_root(CIFAR10)
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     meta = {**tvd.CIFAR10.meta, "md5": None}  # None: torchvision checks presence only
@@ -47,7 +48,8 @@ def cifar10(split: str = "train") -> Dataset:
 
 def stl10(split: str = "train+unlabeled", size: int = 48) -> Dataset:
     """STL-10 ``unlabeled`` (100,000) + ``train`` (5,000) images, resized from 96 to ``size``."""
-    require(split == "train+unlabeled", split, "zoo-sngan reads STL-10's 'train+unlabeled' images")
+    if split != "train+unlabeled":
+        raise ValueError(f"zoo-sngan reads STL-10's 'train+unlabeled' images, not {split!r}")
     root = dataset_root(STL10)
     tf = T.Compose([T.Resize((size, size), antialias=True), T.PILToTensor()])
     parts = []

@@ -79,10 +79,10 @@ class ImageGeneration:
 
     def dataset(self, split: str = "train"):
         """The training set as the official code feeds it (float, dequantised)."""
-        from zoo_core.data import require
         from zoo_sngan.paper_data import TrainImages
 
-        require(split == "train", split, f"{self.name} trains on its 'train' split")
+        if split != "train":
+            raise ValueError(f"{self.name} has one split, 'train' (got {split!r})")
         return TrainImages(self.images(train=True))
 
     def _reals(self, n: int | None, seed: int):
@@ -113,14 +113,15 @@ class ImageGeneration:
         model.eval()
         device = next(model.parameters()).device
         net = net.to(device)
-        with reading(path, INCEPTION):
-            dim = int(net(torch.zeros(1, 3, 8, 8, device=device))[0].shape[-1])
-        fid = FrechetInceptionDistance(feature=_Given(dim)).to(device)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
             score = InceptionScore(feature=nn.Identity(), splits=max(1, min(is_splits, n_fake))).to(device)
+        fid = None
         for x in self._reals(n_real, seed):
-            fid.update(net(x.to(device))[0], real=True)
+            features = net(x.to(device))[0]
+            if fid is None:  # torchmetrics' FID over the features the user's network gives
+                fid = FrechetInceptionDistance(feature=_Given(features.shape[-1])).to(device)
+            fid.update(features, real=True)
         gen = torch.Generator(device=device).manual_seed(seed)
         for x in self._fakes(model, n_fake, gen):
             features, logits = net(x)

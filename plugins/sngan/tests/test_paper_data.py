@@ -144,19 +144,15 @@ def test_cifar10_train_and_eval(name, tmp_path, small_registry, capsys):
     assert "CIFAR-10" in (tmp_path / "run" / "README.md").read_text()
 
 
-def test_stl10_train_and_eval_at_48px(tmp_path, small_registry, capsys):
+def test_stl10_train_and_eval_at_48px(tmp_path, small_registry, capsys, monkeypatch):
     write_stl10(tmp_path / "data")
     write_inception(tmp_path / "data")
     check_metrics(train_and_eval("sngan-stl10", tmp_path / "data", tmp_path / "run", capsys))
     from zoo_sngan.paper_task import Stl10Generation
 
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv("ZOO_DATA", str(tmp_path / "data"))
-    try:
-        train = Stl10Generation().dataset("train")
-        x, _ = train[0]
-    finally:
-        monkey.undo()
+    monkeypatch.setenv("ZOO_DATA", str(tmp_path / "data"))
+    train = Stl10Generation().dataset("train")
+    x, _ = train[0]
     assert len(train) == 6 and x.shape == (3, 48, 48)  # train + unlabeled, 96 -> 48 px
     assert -1 <= float(x.min()) and float(x.max()) < 1 + 1 / 128  # x / 128 - 1 + U(0, 1/128)
 
@@ -193,6 +189,15 @@ def test_every_paper_entry_has_a_task_and_the_paper_recipe():
                               **({"n_real": 50000} if "imagenet" in entry.task or "dogcat" in entry.task else {})}
     assert zoo.entry("sngan-cifar10").train["betas"] == [0.0, 0.9]
     assert zoo.entry("sngan-cnn-cifar10").train["n_dis"] == 1
+
+
+def test_zoo_data_lists_found_and_missing(tmp_path, capsys):
+    write_cifar10(tmp_path / "data")
+    assert main(["data", "--data", str(tmp_path / "data"), "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out) if r["plugin"] == "sngan"}
+    assert rows["cifar10"]["found"] == str(tmp_path / "data" / "cifar10")
+    assert rows["stl10"]["found"] is None and rows["stl10"]["url"].endswith("stl10_binary.tar.gz")
+    assert rows["inception"]["found"] is None and "stl10_binary/unlabeled_X.bin" in rows["stl10"]["layout"]
 
 
 # --- faults: each error names the file ------------------------------------------------------

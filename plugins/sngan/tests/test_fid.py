@@ -86,3 +86,28 @@ def test_inception_path_with_local_weights(tmp_path):
     fid = FrechetDistance(features)
     fid.update(x, real=True)
     assert fid._stats[True][0] == 3  # features accumulate like any other extractor
+
+
+def test_inception_features_feed_the_google_weights_their_own_input(tmp_path):
+    """torchvision's Inception-v3 weights expect [-1, 1] input (what transform_input=True makes
+    of ImageNet-normalised images); features and logits match torchvision's own pretrained path."""
+    import torch.nn.functional as F
+    from safetensors.torch import save_file
+    from torchvision.models import inception_v3
+
+    from zoo_sngan.fid import InceptionFeatures
+
+    torch.manual_seed(0)
+    reference = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True).eval()
+    save_file({k: v.contiguous() for k, v in reference.state_dict().items()}, str(tmp_path / "w.safetensors"))
+    ours = InceptionFeatures(str(tmp_path / "w.safetensors"))
+    x = torch.rand(1, 3, 40, 40) * 2 - 1
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        pool = ours(x)
+        x299 = F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)
+        reference.fc = torch.nn.Identity()
+        expected = reference(((x299 + 1) / 2 - mean) / std)
+    assert pool.shape == (1, 2048)
+    torch.testing.assert_close(pool, expected, rtol=1e-3, atol=1e-3 * float(expected.abs().max()))

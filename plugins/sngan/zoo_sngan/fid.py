@@ -23,12 +23,14 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["frechet_distance", "FrechetDistance", "InceptionFeatures", "DigitsFeatureNet",
+__all__ = ["frechet_distance", "FrechetDistance", "InceptionFeatures", "load_inception", "DigitsFeatureNet",
            "train_digits_feature_net",
            "digits_fid"]
 
@@ -106,19 +108,25 @@ class InceptionFeatures(nn.Module):
     """Pool features (2048-d) of torchvision's Inception-v3, for real FID/IS on natural images.
 
     The project machines cannot download Inception weights, so the caller passes a local file:
-    a torchvision ``inception_v3`` state dict saved as safetensors (or a ``.pth`` read with
-    ``torch.load(weights_only=True)``). Images in [-1, 1] are resized to 299x299 bilinearly.
+    torchvision's ``inception_v3_google-0cc3c7bd.pth`` (or that state dict as safetensors; read
+    with ``torch.load(weights_only=True)``). Images in [-1, 1] are resized to 299x299
+    bilinearly and fed as they are: [-1, 1] is the input these Google weights were trained on
+    (what torchvision's ``transform_input=True`` makes of ImageNet-normalised input).
     Note: the TF-Inception weights behind the published FID numbers differ slightly from
     torchvision's, so values are comparable with each other, not with papers.
 
+    Args:
+        weights: the local weights file.
+        logits: return ``(pool features, 1000 logits)`` instead of the features alone.
+
     Example::
 
-        fid = FrechetDistance(InceptionFeatures("inception_v3.safetensors"))
+        fid = FrechetDistance(InceptionFeatures("inception_v3_google-0cc3c7bd.pth"))
     """
 
     num_features = 2048
 
-    def __init__(self, weights: str) -> None:
+    def __init__(self, weights: str, *, logits: bool = False) -> None:
         super().__init__()
         from pathlib import Path
 
@@ -134,18 +142,31 @@ class InceptionFeatures(nn.Module):
             state = load_file(str(path))
         else:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
-        self.net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+        self.net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=False)
         self.net.load_state_dict(state)
-        self.net.fc = nn.Identity()
-        self.net.eval()
+        self.fc, self.net.fc = self.net.fc, nn.Identity()
+        self.logits = logits
+        self.eval()
 
-    def forward(self, images: Tensor) -> Tensor:
+    def forward(self, images: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         x = F.interpolate(images, size=(299, 299), mode="bilinear", align_corners=False)
-        x = (x + 1) / 2  # [-1, 1] -> [0, 1], then ImageNet normalisation
-        mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-        std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-        out = self.net((x - mean) / std)
-        return out.logits if hasattr(out, "logits") else out
+        out = self.net(x)
+        pool = out.logits if hasattr(out, "logits") else out
+        return (pool, self.fc(pool)) if self.logits else pool
+
+
+def load_inception(path: str | Path) -> nn.Module:
+    """The Inception network in the user's local file, as a module mapping images in [-1, 1]
+    to ``(pool features (B, D), logits (B, K))``, in eval mode.
+
+    ``*.pt``: a TorchScript module with that signature (``torch.jit.save``; any port of the
+    Inception network, e.g. the TF-FID weights, can be wrapped so). Otherwise: torchvision's
+    Inception-v3 state dict (:class:`InceptionFeatures`).
+    """
+    path = Path(path)
+    if path.suffix == ".pt":
+        return torch.jit.load(str(path), map_location="cpu").eval()
+    return InceptionFeatures(str(path), logits=True)
 
 
 class DigitsFeatureNet(nn.Module):

@@ -20,7 +20,18 @@ def zoo_recipes():
 
 @hookimpl
 def zoo_tasks():
-    return {"generation/digits32": "zoo_sngan.task:DigitsGeneration"}
+    paper = {f"generation/{name}": f"zoo_sngan.paper_task:{cls}" for name, cls in (
+        ("cifar10", "Cifar10Generation"), ("stl10", "Stl10Generation"),
+        ("imagenet128", "ImageNet128Generation"), ("imagenet64", "ImageNet64Generation"),
+        ("dogcat64", "DogCat64Generation"), ("dogcat128", "DogCat128Generation"),
+        ("dogcat256", "DogCat256Generation"))}
+    return {"generation/digits32": "zoo_sngan.task:DigitsGeneration", **paper}
+
+
+@hookimpl
+def zoo_datasets():
+    return {name: f"zoo_sngan.datasets:{name.upper()}"
+            for name in ("cifar10", "stl10", "imagenet", "inception")}
 
 
 @hookimpl

@@ -175,15 +175,20 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
         config: the model config (used to know whether the model is conditional).
         steps: generator updates. batch_size: real batch of each D update.
         lr, betas, n_dis, n_gen_samples, loss, decay_start: as :func:`train_sngan`.
-        dataset: ``"digits32"`` (the only training set shipped with the plugin).
+        dataset: ``"digits32"`` (shipped with the plugin, the default) or a paper dataset read
+            from the user's copy (``--data``): ``cifar10``, ``stl10``, ``imagenet128``,
+            ``imagenet64``, ``dogcat64``, ``dogcat128``, ``dogcat256``
+            (:data:`zoo_sngan.paper_task.TRAIN_SETS`; the official dequantised input).
 
     Raises:
         ValueError: unknown loss or dataset, non-positive sizes.
     """
+    from zoo_sngan.paper_task import TRAIN_SETS
+
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; use one of {sorted(LOSSES)}")
-    if dataset != "digits32":
-        raise ValueError(f"Unknown training set {dataset!r}; the plugin ships 'digits32' only")
+    if dataset != "digits32" and dataset not in TRAIN_SETS:
+        raise ValueError(f"Unknown training set {dataset!r}; use 'digits32' or one of {sorted(TRAIN_SETS)}")
     if steps < 1 or batch_size < 1 or n_dis < 1:
         raise ValueError("steps, batch_size and n_dis must be positive")
     d_loss_fn, g_loss_fn = LOSSES[loss]
@@ -223,6 +228,8 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
     ]
 
     def data(seed: int):
+        if dataset in TRAIN_SETS:
+            return TRAIN_SETS[dataset]().dataset("train")
         from zoo_sngan.data import digits32
 
         return digits32("train")
@@ -230,6 +237,9 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
     card = (f"Official SN-GAN recipe: hinge loss, Adam lr {lr} betas {betas}, n_dis {n_dis}, "
             f"batch {batch_size} real / {n_gen} fake per G update, lr decayed linearly to 0"
             f"{' from step ' + str(decay_start) if decay_start else ''}.")
+    about = (f"{TRAIN_SETS[dataset].__doc__.splitlines()[0]} From the user's local copy; "
+             "x / 128 - 1 plus U(0, 1/128) noise as the official code" if dataset in TRAIN_SETS else
+             "scikit-learn digits, train split (1,437 images), bilinear upsampled "
+             "to 32x32, grey replicated to RGB, in [-1, 1]")
     return Recipe(dataset=data, phases=phases, steps=int(steps), batch_size=int(batch_size),
-                  data="scikit-learn digits, train split (1,437 images), bilinear upsampled "
-                       "to 32x32, grey replicated to RGB, in [-1, 1]", card=card)
+                  data=about, card=card)

@@ -47,6 +47,10 @@ def zoo_metrics():
 @hookimpl
 def zoo_recipes():
     return {{"test-recipe": __name__ + ":recipe"}}
+
+@hookimpl
+def zoo_datasets():
+    return {{"cifar10": "zoo_core.data:CIFAR10"}}  # one shared object: no conflict
 '''
 
 
@@ -132,6 +136,15 @@ def test_task_metric_recipe_claimed_by_two_plugins(two, order, tmp_path):
 
 
 @ORDERS
+def test_the_same_reference_from_two_plugins_is_no_conflict(two, order):
+    from zoo_core.data import CIFAR10
+
+    two(order, {"one-test": tiny_entry()}, {"two-test": tiny_entry()})
+    assert zoo.resolve_ref("zoo_datasets", "cifar10") is CIFAR10
+    assert "cifar10" not in warnings_of("zoo-one") + warnings_of("zoo-two")
+
+
+@ORDERS
 def test_registry_names_are_reserved_for_first_party(two, order, tmp_path):
     registry = tmp_path / "registry.yaml"
     registry.write_text("shared-test:\n  plugin: zoo-one\n  builder: zoo_test_models:Tiny\n"
@@ -163,7 +176,7 @@ def test_conflicts_reported_by_zoo_plugins(two, capsys):
     rows = {p["distribution"]: p for p in json.loads(capsys.readouterr().out)["plugins"]}
     for dist in ("zoo-one", "zoo-two"):
         assert rows[dist]["provides"] == {"tasks": ["test/tiny"], "metrics": ["test-metric"],
-                                          "recipes": ["test-recipe"]}
+                                          "recipes": ["test-recipe"], "datasets": ["cifar10"]}
         assert any("shared-test" in w for w in rows[dist]["warnings"])
         assert len(rows[dist]["warnings"]) == 4  # the name, the task, the metric, the recipe: once each
 

@@ -152,6 +152,16 @@ def require(condition: bool, path: str | Path, problem: str, spec: DatasetSpec |
         raise DatasetError(f"{path}: {problem}{what}; the file is not in the official layout")
 
 
+# Datasets several plugins read, declared once here; a plugin names one in its zoo_datasets hook
+# as "zoo_core.data:CIFAR10" (the same reference from two plugins is one dataset, not a conflict).
+CIFAR10 = DatasetSpec(
+    name="cifar10", title="CIFAR-10 (Krizhevsky, 2009), python version",
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    layout=tuple(f"cifar-10-batches-py/{f}" for f in (*(f"data_batch_{i}" for i in range(1, 6)),
+                                                      "test_batch", "batches.meta")),
+    note="unpack cifar-10-python.tar.gz here as it comes (torchvision.datasets.CIFAR10's root)")
+
+
 def known_datasets() -> dict[str, tuple[str, str]]:
     """``{name: (reference, plugin)}`` of every dataset the installed plugins declare."""
     from zoo_core.api import registry
@@ -182,6 +192,6 @@ def status() -> list[dict]:
     return rows
 
 
-__all__ = ["DATA_ENV", "DatasetSpec", "DatasetError", "DatasetNotFoundError", "data_roots",
+__all__ = ["DATA_ENV", "CIFAR10", "DatasetSpec", "DatasetError", "DatasetNotFoundError", "data_roots",
            "find_dataset", "dataset_root", "reading", "require", "known_datasets",
            "dataset_spec", "status"]

@@ -15,7 +15,8 @@ A failing plugin never stops the others. Environment switches:
 
 A plugin is named by its distribution or its entry-point name, ``-`` and ``_`` alike
 (``zoo-msp``, ``zoo_msp``, ``msp``); a name in a switch that matches no plugin is warned about.
-A name two plugins give in the same data hook (a task, metric, recipe...) is refused for both.
+A name two plugins give in the same data hook (a task, metric, recipe...) is refused for both,
+unless both give the very same reference (one shared object, such as `zoo_core.data:CIFAR10`).
 """
 
 from __future__ import annotations
@@ -204,8 +205,8 @@ class PluginHost:
                     claims.setdefault(key, []).append(status)
         out: dict[str, tuple[str, str]] = {}
         for key, owners in claims.items():
-            if len(owners) == 1:
-                out[key] = (owners[0].data[hook][key], owners[0].name)
+            if len({o.data[hook][key] for o in owners}) == 1:  # one plugin, or one shared object
+                out[key] = (owners[0].data[hook][key], ", ".join(o.name for o in owners))
                 continue
             what = hook.removeprefix("zoo_").rstrip("s")
             for status in owners:

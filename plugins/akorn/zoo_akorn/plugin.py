@@ -42,7 +42,7 @@ def zoo_datasets():
         **objects,
         "sudoku-satnet": "zoo_akorn.data.sudoku_files:SATNET",
         "sudoku-rrn": "zoo_akorn.data.sudoku_files:RRN",
-        "cifar10": "zoo_akorn.data.cifar10:CIFAR10",
+        "cifar10": "zoo_core.data:CIFAR10",  # shared with zoo-sngan
     }
 
 

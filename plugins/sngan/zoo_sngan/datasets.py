@@ -7,13 +7,10 @@ download) opens. Nothing is downloaded; ``zoo data`` says what is found.
 
 from __future__ import annotations
 
+from zoo_core import data
 from zoo_core.data import DatasetSpec
 
-CIFAR10 = DatasetSpec(
-    name="cifar10",
-    title="CIFAR-10 (Krizhevsky, 2009), python version",
-    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-    layout=tuple(f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6))
+CIFAR10 = data.CIFAR10  # the core's spec: zoo-akorn reads the same folder
     + ("cifar-10-batches-py/test_batch", "cifar-10-batches-py/batches.meta"),
     note="unpack cifar-10-python.tar.gz here (torchvision.datasets.CIFAR10's layout)")
 

@@ -30,8 +30,8 @@ def zoo_tasks():
 
 @hookimpl
 def zoo_datasets():
-    return {name: f"zoo_sngan.datasets:{name.upper()}"
-            for name in ("cifar10", "stl10", "imagenet", "inception")}
+    return {"cifar10": "zoo_core.data:CIFAR10",  # shared with zoo-akorn
+            **{name: f"zoo_sngan.datasets:{name.upper()}" for name in ("stl10", "imagenet", "inception")}}
 
 
 @hookimpl

@@ -13,16 +13,12 @@ Example::
 
 from __future__ import annotations
 
-from zoo_core.data import DatasetSpec, dataset_root, reading, require
+from zoo_core import data
+from zoo_core.data import dataset_root, reading, require
 
 BATCHES = "cifar-10-batches-py"
 
-CIFAR10 = DatasetSpec(
-    name="cifar10", title="CIFAR-10 (Krizhevsky, 2009), python version",
-    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-    layout=tuple(f"{BATCHES}/{f}" for f in (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch",
-                                            "batches.meta")),
-    note="unpack cifar-10-python.tar.gz here as it comes (torchvision's CIFAR10 root)")
+CIFAR10 = data.CIFAR10  # the core's spec: zoo-sngan reads the same folder
 
 
 def cifar10_split(split: str):

@@ -31,7 +31,7 @@ from pathlib import Path
 from zoo_core.hubserver import local_hub
 
 ROOT = Path(__file__).resolve().parent.parent
-DISCOVERY = ("akorn-attn-tetrominoes", "akorn-conv-tetrominoes", "itrsa-tetrominoes")
+DISCOVERY = ("akorn-attn-tetrominoes-style", "akorn-conv-tetrominoes-style", "itrsa-tetrominoes-style")
 SUDOKU = ("akorn-sudoku-ch128",)
 
 

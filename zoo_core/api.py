@@ -7,7 +7,7 @@ Example::
 
     import zoo
     zoo.list_models("akorn-*", task="object-discovery", pretrained=True)
-    model = zoo.load("akorn-attn-tetrominoes", pretrained=True)
+    model = zoo.load("akorn-attn-tetrominoes-style", pretrained=True)
 """
 
 from __future__ import annotations
@@ -97,6 +97,9 @@ def info(name: str) -> dict[str, Any]:
     reg = registry()
     e = entry(name)
     out = {"name": e.name, "requested": name, **e.to_dict()}
+    former = reg.deprecation(name)
+    if former:  # a former name: what it means now, and where its weights went
+        out["deprecated_name"] = former
     status = reg.host.by_dist(e.plugin) if e.plugin else None
     out["plugin_version"] = status.version if status else None
     reason = reg.unavailable_reason(e)
@@ -232,6 +235,8 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
 
     ``name`` is a registry name or alias, ``hf-hub:org/repo[@rev]`` (config.json in the repo
     names the architecture) or ``local-dir:path`` (a folder written by ``save_pretrained``).
+    A former name of weights that moved still loads them, with a DeprecatedNameWarning, even
+    where the name now belongs to another entry (``Registry.lookup_weights``).
 
     Args:
         pretrained: load the published weights (False is ``zoo.create``).
@@ -248,7 +253,7 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
 
     Example::
 
-        model = zoo.load("akorn-attn-tetrominoes", pretrained=True, device="cpu")
+        model = zoo.load("akorn-attn-tetrominoes-style", pretrained=True, device="cpu")
     """
     from zoo_core import hub
 
@@ -272,7 +277,7 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
             raise ZooError(f"{name!r} names revision {rev!r} but revision={revision!r} was passed; give one")
         return _load_hub_repo(repo, rev or revision or "main", overrides, components, device, dtype,
                               strict, kw)
-    e = registry().resolve(name)
+    e = registry().resolve_weights(name) if pretrained else registry().resolve(name)
     if not pretrained:
         return _finish(_build(e, {**e.config, **overrides}), {}, components, device, dtype, strict)
     if e.weights is None:
@@ -449,7 +454,10 @@ def download(pattern: str | Iterable[str], *, revision: str | None = None,
     from zoo_core import hub
 
     out: dict[str, list[Path]] = {}
-    names = list_models(pattern, pretrained=True)
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
+    for p in patterns:
+        registry().warn_deprecated(p)  # a former name matches the entry that now holds its weights
+    names = list_models(patterns, pretrained=True)
     if not names:
         raise UnknownModelError(f"no pretrained model matches {pattern!r}; `zoo list --pretrained` "
                                 "shows them", name=str(pattern))

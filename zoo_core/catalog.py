@@ -15,7 +15,7 @@ Shared facts are written once. Two reserved top-level keys hold them:
 A malformed entry costs only itself: it is left out and its error kept (``Catalog.skipped``).
 Errors name the source file, the line, the entry and the field::
 
-    registry.yaml:14: entry 'akorn-attn-tetrominoes', field 'weights.files.model.sha256':
+    registry.yaml:14: entry 'akorn-attn-tetrominoes-style', field 'weights.files.model.sha256':
     expected 64 hexadecimal characters, got 'abc'
 """
 
@@ -46,6 +46,7 @@ ENTRY_FIELDS = {
     "results": "metric values written by `zoo eval`",
     "provenance": "trained_by, recipe, data, license, paper, code, citation",
     "aliases": "other names for this model",
+    "deprecated_aliases": "former names that still reach this model, with a warning: names, reason, since",
     "converter": "converter name for official checkpoints",
     "train": "training recipe settings for `zoo train`",
     "eval": "evaluation settings for `zoo eval`",
@@ -54,7 +55,8 @@ ENTRY_FIELDS = {
 }
 REQUIRED_FIELDS = ("builder",)
 SECTIONS = ("papers", "families")  # reserved top-level keys: shared facts, not models
-PER_MODEL_FIELDS = ("weights", "results", "aliases", "family")  # never inherited from a family
+PER_MODEL_FIELDS = ("weights", "results", "aliases", "deprecated_aliases", "family")  # never inherited
+DEPRECATED_FIELDS = ("names", "reason", "since")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +78,26 @@ class Weights:
 
 
 @dataclasses.dataclass(frozen=True)
+class DeprecatedAliases:
+    """Former names of an entry: each still reaches it, with a warning saying ``reason``.
+
+    A former name may also be another entry's name (the name was reused, e.g. for the
+    paper-dataset architecture after the weights moved): that entry keeps the name, and the
+    former name reaches this one only where published weights are asked for (registry.py).
+    """
+
+    names: tuple[str, ...]
+    reason: str  # why the name changed; every warning quotes it
+    since: str | None = None  # when (a date or a version)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"names": list(self.names), "reason": self.reason}
+        if self.since:
+            out["since"] = self.since
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
 class Entry:
     """One validated catalog entry."""
 
@@ -89,6 +111,7 @@ class Entry:
     results: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     provenance: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    deprecated_aliases: DeprecatedAliases | None = None
     converter: str | None = None
     train: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     eval: Mapping[str, Any] = dataclasses.field(default_factory=dict)
@@ -115,6 +138,8 @@ class Entry:
                 out[key] = dict(getattr(self, key))
         if self.aliases:
             out["aliases"] = list(self.aliases)
+        if self.deprecated_aliases:
+            out["deprecated_aliases"] = self.deprecated_aliases.to_dict()
         if self.converter:
             out["converter"] = self.converter
         if self.tags:
@@ -128,11 +153,15 @@ class Entry:
         w = data.get("weights")
         weights = (Weights(repo=w["repo"], revision=w["revision"],
                            files={c: WeightFile(**f) for c, f in w["files"].items()}) if w else None)
+        d = data.get("deprecated_aliases")
+        deprecated = DeprecatedAliases(names=tuple(d["names"]), reason=d["reason"],
+                                       since=d.get("since")) if d else None
         return cls(name=name, builder=data["builder"], plugin=data.get("plugin"),
                    config=data.get("config", {}), task=data.get("task"),
                    description=data.get("description", ""), weights=weights,
                    results=data.get("results", {}), provenance=data.get("provenance", {}),
-                   aliases=tuple(data.get("aliases", ())), converter=data.get("converter"),
+                   aliases=tuple(data.get("aliases", ())), deprecated_aliases=deprecated,
+                   converter=data.get("converter"),
                    train=data.get("train", {}), eval=data.get("eval", {}),
                    tags=tuple(data.get("tags", ())), source=source, line=line)
 
@@ -150,7 +179,10 @@ class Catalog:
         """Leave out a malformed entry, remembering why under its name and the aliases it lists."""
         self.errors.append(error)
         aliases = raw.get("aliases") if isinstance(raw, Mapping) else None
-        for key in [name, *(aliases if isinstance(aliases, list) else [aliases])]:
+        former = raw.get("deprecated_aliases") if isinstance(raw, Mapping) else None
+        former = former.get("names") if isinstance(former, Mapping) else None
+        for key in [name, *(aliases if isinstance(aliases, list) else [aliases]),
+                    *(former if isinstance(former, list) else [])]:
             if isinstance(key, str):
                 self.skipped.setdefault(key, error)
 
@@ -375,6 +407,8 @@ def _parse_entry(name: str, raw: Any, *, source: str, lines: Mapping[tuple[str, 
     for alias in aliases:
         if not NAME_RE.match(alias):
             raise fail(f"alias {alias!r} is not a valid model name (lower case, hyphens)", "aliases")
+    deprecated = (_parse_deprecated(raw["deprecated_aliases"], (name, *aliases), fail)
+                  if raw.get("deprecated_aliases") is not None else None)
     weights = _parse_weights(raw.get("weights"), fail) if raw.get("weights") is not None else None
     results = mapping("results")
     for key, value in results.items():
@@ -387,10 +421,35 @@ def _parse_entry(name: str, raw: Any, *, source: str, lines: Mapping[tuple[str, 
     return Entry(
         name=name, builder=builder, plugin=entry_plugin, config=mapping("config"), task=task,
         description=description.strip(), weights=weights, results=results,
-        provenance=mapping("provenance"), aliases=aliases, converter=converter,
+        provenance=mapping("provenance"), aliases=aliases, deprecated_aliases=deprecated,
+        converter=converter,
         train=mapping("train"), eval=mapping("eval"), tags=strings("tags"), source=source,
         line=lines.get(()),
     )
+
+
+def _parse_deprecated(raw: Any, own: tuple[str, ...], fail) -> DeprecatedAliases:
+    """``deprecated_aliases: {names: [...], reason: "...", since: "..."}``; ``own``: the entry's
+    name and aliases, which cannot also be former names."""
+    field = "deprecated_aliases"
+    if not isinstance(raw, Mapping):
+        raise fail(f"expected a mapping with {', '.join(DEPRECATED_FIELDS)}, got {type(raw).__name__}", field)
+    for key in raw:
+        if key not in DEPRECATED_FIELDS:
+            raise fail(f"unknown field; allowed: {', '.join(DEPRECATED_FIELDS)}", field, str(key))
+    names, reason, since = raw.get("names"), raw.get("reason"), raw.get("since")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise fail(f"expected a non-empty list of former model names, got {names!r}", field, "names")
+    for old in names:
+        if not NAME_RE.match(old):
+            raise fail(f"{old!r} is not a valid model name (lower case, hyphens)", field, "names")
+        if old in own:
+            raise fail(f"{old!r} is this entry's name or alias; a former name is neither", field, "names")
+    if not isinstance(reason, str) or not reason.strip():
+        raise fail("expected a non-empty string: why the name changed (the warning says it)", field, "reason")
+    if since is not None and (not isinstance(since, str) or not since):
+        raise fail(f"expected a string (a date or a version; quote a date), got {since!r}", field, "since")
+    return DeprecatedAliases(names=tuple(dict.fromkeys(names)), reason=reason.strip(), since=since)
 
 
 def _parse_weights(raw: Any, fail) -> Weights:
@@ -433,4 +492,4 @@ def _norm(dist: str) -> str:
     return re.sub(r"[-_.]+", "-", dist).lower()
 
 
-__all__ = ["Entry", "Weights", "WeightFile", "Catalog", "parse_catalog", "NAME_RE", "REF_RE", "SECTIONS"]
+__all__ = ["Entry", "DeprecatedAliases", "Weights", "WeightFile", "Catalog", "parse_catalog", "NAME_RE", "REF_RE", "SECTIONS"]

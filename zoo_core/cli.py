@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,8 +55,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in names:
         e = reg.entries[name]
         rows.append({"name": name, "task": e.task, "plugin": e.plugin, "pretrained": e.pretrained,
-                     "aliases": list(e.aliases), "available": reg.available(e),
-                     "results": dict(e.results)})
+                     "aliases": list(e.aliases), "deprecated_aliases": reg.former_names(e),
+                     "available": reg.available(e), "results": dict(e.results)})
     for problem in _list_warnings(reg):
         print(f"warning: {problem}", file=sys.stderr)
     if args.json:
@@ -65,7 +66,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no models match" + ("" if args.all else " (--all also lists models whose plugin is not installed)"))
         return 0
     _print_table([[r["name"], r["task"] or "", r["plugin"] or "", "yes" if r["pretrained"] else "",
-                   ", ".join(r["aliases"]) + ("" if r["available"] else " [plugin unavailable]")]
+                   ", ".join([*r["aliases"], *(f"{a} (deprecated)" for a in r["deprecated_aliases"])])
+                   + ("" if r["available"] else " [plugin unavailable]")]
                   for r in rows], ["name", "task", "plugin", "weights", "aliases"])
     return 0
 
@@ -239,10 +241,24 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """A former model name's warning as one ``zoo: warning:`` line; others as Python shows them."""
+    from zoo_core.errors import DeprecatedNameWarning
+
+    if issubclass(category, DeprecatedNameWarning):
+        return f"zoo: warning: {message}\n"
+    return _python_format(message, category, filename, lineno, line)
+
+
+_python_format = warnings.formatwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from zoo_core.errors import ZooError
+
+    warnings.formatwarning = _format_warning
 
     try:
         if getattr(args, "data", None) is not None:

@@ -64,6 +64,12 @@ class ModelClassError(ZooError, TypeError):
     """``SomeModel.from_pretrained(name)`` where ``name`` builds another class; names both."""
 
 
+class DeprecatedNameWarning(FutureWarning):
+    """A former model name was used (catalog field ``deprecated_aliases``): it still works, and
+    the warning, given once per name and process, says why it changed and what to write now.
+    A FutureWarning, so Python shows it by default; filter this class to silence it."""
+
+
 # --- weights and the hub -----------------------------------------------------------------
 
 class HubReferenceError(ZooError, ValueError):
@@ -114,7 +120,8 @@ class StateDictMismatchError(ZooError, RuntimeError):
 
 __all__ = [
     "ZooError", "UnknownModelError", "PluginNotInstalledError", "PluginUnavailableError",
-    "CatalogError", "NoPretrainedWeightsError", "ModelClassError", "HubReferenceError",
+    "CatalogError", "NoPretrainedWeightsError", "ModelClassError", "DeprecatedNameWarning",
+    "HubReferenceError",
     "WeightsDownloadError", "WeightsIntegrityError", "CheckpointError", "HubServeError",
     "StateDictMismatchError",
 ]

@@ -24,7 +24,7 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
 
     require(limit, 1, "limit", "a number of examples")
     require(seed, 0, "seed", "a seed", high=SEED_MAX)
-    entry = zoo.registry().resolve(name)
+    entry = evaluated_entry(name, weights)
     if not entry.task:
         raise zoo.ZooError(f"{name!r} names no task, so there is nothing to evaluate it with")
     try:  # before any download: a task nobody implements fails fast
@@ -36,13 +36,23 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
                            f"`zoo list --task {family}` for models whose tasks run.") from None
     if weights:
         _check_folder_is_of(Path(weights), entry)
-    model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(name, pretrained=True)
+    model = zoo.load(f"local-dir:{weights}") if weights else zoo.load(entry.name, pretrained=True)
     model.eval()
     task = task_cls()
     settings = dict(entry.eval)
     if limit is not None:
         settings["limit"] = limit
     return task.evaluate(model, seed=seed, **settings)
+
+
+def evaluated_entry(name: str, weights: str | Path | None = None) -> Any:
+    """The entry ``zoo eval NAME`` evaluates and records: with ``weights``, the one ``name``
+    names; without, the one whose published weights it means (a former name of weights that
+    moved reaches them: ``Registry.lookup_weights``)."""
+    import zoo
+
+    reg = zoo.registry()
+    return reg.resolve(name) if weights else reg.resolve_weights(name)
 
 
 def _check_folder_is_of(folder: Path, entry: Any) -> None:
@@ -55,10 +65,13 @@ def _check_folder_is_of(folder: Path, entry: Any) -> None:
         return  # loading it says what is missing
     config = read_config(folder / "config.json")
     named = config.get("zoo_name")
+    reg = zoo.registry()
     try:
-        own = zoo.registry().resolve(str(named)).name if named else None
+        own = reg.resolve(str(named)).name if named else None
     except zoo.ZooError:
         own = named  # an entry this catalog does not know is another entry too
+    if named and reg.deprecated.get(str(named)) == entry.name:
+        own = entry.name  # saved under a former name of this entry
     if own is not None and own != entry.name:
         raise zoo.ZooError(f"--weights {folder} holds weights of {named!r} (its config.json says so), "
                            f"not of {entry.name!r}; evaluate them as `zoo eval {named} --weights {folder}`")
@@ -124,7 +137,7 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
     from zoo_core.catalog_files import write_field
     from zoo_core.errors import CatalogError
 
-    entry = zoo.entry(name)
+    entry = evaluated_entry(name, weights)
     changed = []
     if weights:
         write_card_results(Path(weights) / "README.md", results, name=entry.name, task=entry.task,
@@ -139,4 +152,4 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
     return changed
 
 
-__all__ = ["evaluate", "record", "write_card_results", "plain", "json_ready"]
+__all__ = ["evaluate", "evaluated_entry", "record", "write_card_results", "plain", "json_ready"]

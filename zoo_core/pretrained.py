@@ -32,7 +32,7 @@ def load_name(name_or_path: str | os.PathLike) -> str:
 
     1. ``hf-hub:...`` or ``local-dir:...``: as given;
     2. a path object, or an existing folder: ``local-dir:`` (a folder written by save_pretrained);
-    3. a registry name or alias: as given;
+    3. a registry name, alias or former name: as given;
     4. ``org/repo`` or ``org/repo@rev``: ``hf-hub:org/repo[@rev]``;
     5. anything else: as given, so the registry explains it (did you mean ...).
     """
@@ -46,7 +46,7 @@ def load_name(name_or_path: str | os.PathLike) -> str:
     from zoo_core.api import registry
 
     reg = registry()
-    if name in reg.entries or name in reg.aliases:
+    if name in reg.entries or name in reg.aliases or name in reg.deprecated:
         return name
     org, slash, repo = name.partition("/")
     if slash and org and repo and "/" not in repo and not name.startswith("."):

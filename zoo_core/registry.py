@@ -9,7 +9,13 @@ Who gets a contested name never depends on entry-point order:
 * ``plugin:name`` (distribution or entry-point name, any spelling) names one plugin's entry
   explicitly, refused or not: ``zoo.load("zoo-lenet:lenet-digits")``.
 * a malformed entry is left out and remembered in ``skipped``, so asking for it says what
-  is wrong and where.
+  is wrong and where;
+* a former name (``deprecated_aliases``) reaches its entry like an alias, with a
+  ``DeprecatedNameWarning`` once per name and process. It may also be another entry's name,
+  reused after the weights it named moved (``akorn-attn-tetrominoes``: now the paper-dataset
+  architecture; its regenerated-data weights are ``akorn-attn-tetrominoes-style``). That entry
+  keeps the name everywhere except where published weights are asked for
+  (:meth:`Registry.lookup_weights`); it must have no weights and come from the same plugin.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ import dataclasses
 import difflib
 import fnmatch
 import os
+import sys
+import warnings
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
 from zoo_core.catalog import Catalog, Entry, _norm, parse_catalog
 from zoo_core.catalog_yaml import load_catalog_file
-from zoo_core.errors import (CatalogError, PluginNotInstalledError, PluginUnavailableError,
-                             UnknownModelError)
+from zoo_core.errors import (CatalogError, DeprecatedNameWarning, PluginNotInstalledError,
+                             PluginUnavailableError, UnknownModelError)
 from zoo_core.plugins import DATA_HOOKS, PluginHost, PluginStatus
 
 REGISTRY_ENV = "ZOO_REGISTRY"
@@ -58,6 +66,7 @@ class Registry:
         self.host = host
         self.entries: dict[str, Entry] = {}
         self.aliases: dict[str, str] = {}
+        self.deprecated: dict[str, str] = {}  # former name -> the entry whose name it was
         self.owner: dict[str, str] = {}  # name or alias -> who provides it
         self.refused: dict[str, list[str]] = {}  # contested name or alias -> its claimants, qualified
         self.by_plugin: dict[str, dict[str, Entry]] = {}  # distribution -> all its entries (`plugin:name`)
@@ -124,6 +133,41 @@ class Registry:
                     self.refused.setdefault(alias, [_qualified(entry)])
             if entry.plugin:
                 self.by_plugin.setdefault(_norm(entry.plugin), {}).setdefault(entry.name, entry)
+        self._add_former_names(granted)
+
+    def _add_former_names(self, granted: dict[str, "_Claim"]) -> None:
+        """Give each former name to the one entry that declares it (registry.yaml's first); a
+        refused one reaches no model and is reported on whoever declared it."""
+        declared: dict[str, list[_Claim]] = {}
+        for entry in self.entries.values():
+            for old in entry.deprecated_aliases.names if entry.deprecated_aliases else ():
+                declared.setdefault(old, []).append(granted[entry.name])
+        for old, claims in declared.items():
+            entitled = [c for c in claims if c.status is None] or claims
+            winner = entitled[0] if len(entitled) == 1 else None
+            why = (self._former_name_problem(old, winner.entry) if winner else
+                   f"{' and '.join(repr(c.entry.name) for c in entitled)} all declare it")
+            if why is None:
+                self.deprecated[old] = winner.entry.name
+            for claim in claims:
+                if claim is winner and why is None:
+                    continue
+                because = why if claim in entitled else f"registry.yaml reserves it for {winner.entry.name!r}"
+                self._tell(claim, f"former name {old!r} of {claim.entry.name!r} refused: {because}; "
+                                  f"it does not reach {claim.entry.name!r}", "deprecated_aliases")
+
+    def _former_name_problem(self, old: str, entry: Entry) -> str | None:
+        """Why ``old`` cannot be a former name of ``entry`` (None: it can)."""
+        if old in self.aliases:
+            return f"it is an alias of {self.aliases[old]!r}"
+        if old in self.refused:
+            return "it is a name more than one plugin claims"
+        reused = self.entries.get(old)
+        if reused is not None and reused.weights is not None:
+            return f"it is the name of {old!r}, which has published weights of its own"
+        if reused is not None and _norm(reused.plugin or "") != _norm(entry.plugin or ""):
+            return f"it is the name of {old!r}, an entry of another plugin ({self.owner[old]})"
+        return None
 
     def _report(self, claim: _Claim, key: str, winners: list[_Claim]) -> None:
         """Tell the owner of ``claim`` why ``key`` is not theirs, on its plugin (or registry.yaml)."""
@@ -138,13 +182,15 @@ class Registry:
             do = f"load yours explicitly as {_qualified(entry)!r}, or rename it" if entry.plugin else "rename one"
         else:
             do = f"the alias is dropped; {entry.name!r} keeps working"
-        message = f"{what} refused: {why}; {do}"
+        self._tell(claim, f"{what} refused: {why}; {do}", None if key == entry.name else "aliases")
+
+    def _tell(self, claim: _Claim, message: str, field: str | None) -> None:
+        """Report a problem on the plugin that declares ``claim`` (or among registry.yaml's errors)."""
         if claim.status is not None:
             claim.status.warn(message)
         else:
-            self.errors.append(CatalogError(message, source=entry.source, entry=entry.name,
-                                            field=None if key == entry.name else "aliases",
-                                            line=entry.line))
+            self.errors.append(CatalogError(message, source=claim.entry.source, entry=claim.entry.name,
+                                            field=field, line=claim.entry.line))
 
     # -- availability ----------------------------------------------------------------
     def unavailable_reason(self, entry: Entry) -> str | None:
@@ -175,6 +221,9 @@ class Registry:
         entry = self.entries.get(self.aliases.get(name, name))
         if entry is not None:
             return entry
+        if name in self.deprecated:
+            self.warn_deprecated(name)
+            return self.entries[self.deprecated[name]]
         problem = self.skipped.get(name)
         if problem is not None:
             alias = f" ({name!r} is one of its aliases)" if problem.entry and problem.entry != name else ""
@@ -191,6 +240,9 @@ class Registry:
             if entries is None:
                 continue
             found = entries.get(name) or next((e for e in entries.values() if name in e.aliases), None)
+            if found is None and self.entries.get(self.deprecated.get(name, "")) in entries.values():
+                found = self.entries[self.deprecated[name]]
+                self.warn_deprecated(name)
             if found is None:
                 close = difflib.get_close_matches(name, entries, n=3, cutoff=0.6)
                 raise UnknownModelError(
@@ -203,6 +255,50 @@ class Registry:
         raise UnknownModelError(f"no plugin {plugin!r} provides models (in {plugin}:{name}, the part "
                                 f"before ':' names a plugin by distribution or entry-point name); "
                                 f"plugins: {', '.join(known) or 'none'}", name=f"{plugin}:{name}")
+
+    def lookup_weights(self, name: str) -> Entry:
+        """The entry whose published weights ``name`` means (``zoo.load(name)``, ``zoo eval NAME``).
+
+        That is :meth:`lookup`'s entry, except for a former name that is now the name of an
+        entry without weights: it still reaches the weights it named, with the warning.
+        """
+        entry = self.lookup(name)
+        moved = self.deprecated.get(name)
+        if moved is not None and entry.name == name and entry.weights is None:
+            self.warn_deprecated(name)
+            return self.entries[moved]
+        return entry
+
+    def resolve_weights(self, name: str) -> Entry:
+        """:meth:`lookup_weights`, checking that the entry's plugin can build it (see :meth:`resolve`)."""
+        return self.require_available(self.lookup_weights(name), name)
+
+    def deprecation(self, name: str) -> str | None:
+        """What using the former name ``name`` warns (None when it is no former name)."""
+        moved = self.deprecated.get(name)
+        if moved is None:
+            return None
+        former = self.entries[moved].deprecated_aliases
+        since = f" since {former.since}" if former.since else ""
+        reused = self.entries.get(name)
+        if reused is None:
+            return (f"{name!r} is a former name of {moved!r} (deprecated{since}): {former.reason}; "
+                    f"use {moved!r}")
+        return (f"{name!r} as the name of published weights is deprecated{since}: {former.reason}; "
+                f"they now live under {moved!r}: load them by that name. {name!r} now names the "
+                f"architecture for task {reused.task}, without published weights "
+                f"(zoo.create({name!r}) builds it)")
+
+    def warn_deprecated(self, name: str) -> None:
+        """Warn about the former name ``name``, once per process."""
+        message = self.deprecation(name)
+        if message is not None:
+            _warn_once(name, message)
+
+    def former_names(self, entry: Entry) -> list[str]:
+        """The former names that reach ``entry``."""
+        return [n for n in (entry.deprecated_aliases.names if entry.deprecated_aliases else ())
+                if self.deprecated.get(n) == entry.name]
 
     def resolve(self, name: str) -> Entry:
         """The entry for a name, alias or ``plugin:name``, checking that its plugin can build it.
@@ -269,9 +365,8 @@ class Registry:
         usable: dict[str | None, bool] = {}  # plugin -> available (asked once per plugin)
         out = []
         for name, entry in self.entries.items():
-            if patterns and not any(fnmatch.fnmatchcase(name, p) or
-                                    any(fnmatch.fnmatchcase(a, p) for a in entry.aliases)
-                                    for p in patterns):
+            if patterns and not any(fnmatch.fnmatchcase(key, p) for p in patterns
+                                    for key in (name, *entry.aliases, *self.former_names(entry))):
                 continue
             if task and not (entry.task and (entry.task == task or entry.task.startswith(task.rstrip("/") + "/"))):
                 continue
@@ -291,6 +386,22 @@ class Registry:
 
 def _qualified(entry: Entry) -> str:
     return f"{entry.plugin}:{entry.name}" if entry.plugin else entry.name
+
+
+_warned: set[str] = set()  # former names warned about in this process
+_OURS = tuple(str(folder) + os.sep for folder in (Path(__file__).resolve().parent,
+                                                   Path(__file__).resolve().parent.parent / "zoo"))
+
+
+def _warn_once(name: str, message: str) -> None:
+    """A DeprecatedNameWarning pointing at the first caller outside Zoo, once per name."""
+    if name in _warned:
+        return
+    _warned.add(name)
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_OURS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, DeprecatedNameWarning, stacklevel=level)
 
 
 __all__ = ["Registry", "default_registry_path"]

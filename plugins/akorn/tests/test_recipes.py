@@ -85,7 +85,7 @@ def test_sudoku_recipe_givens_mix():
 def test_recipes_resolve_through_the_catalog():
     from zoo_core.train import recipe_for
 
-    entry, recipe = recipe_for("akorn-attn-tetrominoes", steps=1, batch_size=2)
+    entry, recipe = recipe_for("akorn-attn-tetrominoes-style", steps=1, batch_size=2)
     assert entry.train["recipe"] == "akorn-simclr" and recipe.steps == 1 and recipe.batch_size == 2
     entry, recipe = recipe_for("akorn-sudoku-ch128", steps=1, train_size=2)
     assert entry.train["recipe"] == "akorn-sudoku" and len(recipe.dataset(0)) == 2

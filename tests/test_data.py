@@ -101,3 +101,20 @@ def test_train_eval_and_bench_take_data(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "--data DIR" in capsys.readouterr().out
+
+
+def test_a_broken_declaration_costs_its_own_row(site, only_plugins, tmp_path, capsys, no_root):
+    site("zoo-toydata", PLUGIN)
+    site("zoo-baddata", '''
+from zoo_core import hookimpl
+
+@hookimpl
+def zoo_datasets():
+    return {"broken": "zoo_baddata_specs:SPEC"}
+''')
+    (tmp_path / "site" / "zoo_baddata_specs.py").write_text("SPEC = (\n")  # does not parse
+    only_plugins("zoo-toydata", "zoo-baddata")
+    assert main(["data"]) == 0
+    out = capsys.readouterr().out
+    assert "missing  toyset" in out
+    assert "broken   broken" in out and "cannot be imported (SyntaxError" in out

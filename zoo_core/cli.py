@@ -230,7 +230,9 @@ def cmd_data(args: argparse.Namespace) -> int:
         print("no installed task declares a paper dataset")
         return 0
     for row in rows:
-        if row["found"]:
+        if row.get("error"):
+            print(f"  broken   {row['name']:<16} {row['error']}")
+        elif row["found"]:
             print(f"  found    {row['name']:<16} {row['found']}  ({row['title']}; {row['plugin']})")
         else:
             print(f"  missing  {row['name']:<16} {row['title']} ({row['plugin']}): get it from {row['url']}")

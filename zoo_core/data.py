@@ -173,7 +173,13 @@ def dataset_spec(name: str) -> DatasetSpec:
     """The DatasetSpec a plugin declared as ``name`` (``zoo_datasets`` hook)."""
     from zoo_core.api import resolve_ref
 
-    spec = resolve_ref("zoo_datasets", name)
+    try:
+        spec = resolve_ref("zoo_datasets", name)
+    except ZooError:
+        raise
+    except Exception as exc:  # a plugin's spec module that does not import
+        raise ZooError(f"dataset {name!r}: its declaration cannot be imported ({type(exc).__name__}: "
+                       f"{exc}); the plugin that declares it is broken (see `zoo plugins`)") from exc
     if not isinstance(spec, DatasetSpec):
         raise ZooError(f"dataset {name!r} must be declared as a zoo_core.data.DatasetSpec, "
                        f"got {type(spec).__name__}")
@@ -181,10 +187,15 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 def status() -> list[dict]:
-    """One row per known dataset: name, plugin, title, url, layout, found folder or None."""
+    """One row per known dataset: name, plugin, title, url, layout, found folder or None
+    (or ``error`` where its declaration cannot be imported)."""
     rows = []
     for name, (_, plugin) in sorted(known_datasets().items()):
-        spec = dataset_spec(name)
+        try:
+            spec = dataset_spec(name)
+        except ZooError as exc:  # one broken declaration costs its own row only
+            rows.append({"name": name, "plugin": plugin, "error": str(exc), "found": None})
+            continue
         found = find_dataset(spec)
         rows.append({"name": name, "plugin": plugin, "title": spec.title, "url": spec.url,
                      "layout": list(spec.layout), "note": spec.note,

@@ -11,8 +11,6 @@ from zoo_core import data
 from zoo_core.data import DatasetSpec
 
 CIFAR10 = data.CIFAR10  # the core's spec: zoo-akorn reads the same folder
-    + ("cifar-10-batches-py/test_batch", "cifar-10-batches-py/batches.meta"),
-    note="unpack cifar-10-python.tar.gz here (torchvision.datasets.CIFAR10's layout)")
 
 STL10 = DatasetSpec(
     name="stl10",

@@ -406,12 +406,12 @@ def _no_weights_message(name: str, e: Entry) -> str:
     lines = [f"{name!r} has no published weights (architecture only)."]
     lines.append(f"  - build it untrained: zoo.create({name!r})")
     if e.train:
-        lines.append(f"  - train it here: zoo train {e.name}")
+        lines.append(f"  - train it here: zoo train {e.name} [--data DIR] (a paper dataset is read "
+                     "from your local copy: `zoo data` shows where and in which layout)")
     converters = [e.converter] if e.converter else _plugin_converters(e)
     for converter in converters:
-        lines.append(f"  - load an official checkpoint: model = zoo.create({name!r}); "
-                     f"model.load_state_dict(zoo.convert({converter!r}, PATH)['model']) "
-                     f"(converter {converter!r} of {e.plugin})")
+        lines.append(f"  - convert an official checkpoint: zoo convert {e.name} CHECKPOINT --out DIR, "
+                     f"then zoo.load('local-dir:DIR') (converter {converter!r} of {e.plugin})")
     same = [n for n in registry().filter(plugin=e.plugin, pretrained=True) if n != e.name] if e.plugin else []
     if same:
         lines.append(f"  - use a model that has weights: {', '.join(same)}")

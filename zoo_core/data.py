@@ -187,17 +187,19 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 def status() -> list[dict]:
-    """One row per known dataset: name, plugin, title, url, layout, found folder or None
+    """One row per known dataset: name, plugin(s) declaring it, title, url, layout, found folder or None
     (or ``error`` where its declaration cannot be imported)."""
     rows = []
     for name, (_, plugin) in sorted(known_datasets().items()):
         try:
             spec = dataset_spec(name)
         except ZooError as exc:  # one broken declaration costs its own row only
-            rows.append({"name": name, "plugin": plugin, "error": str(exc), "found": None})
+            rows.append({"name": name, "plugin": plugin, "plugins": plugin.split(", "),
+                         "error": str(exc), "found": None})
             continue
         found = find_dataset(spec)
-        rows.append({"name": name, "plugin": plugin, "title": spec.title, "url": spec.url,
+        rows.append({"name": name, "plugin": plugin, "plugins": plugin.split(", "),
+                     "title": spec.title, "url": spec.url,
                      "layout": list(spec.layout), "note": spec.note,
                      "found": str(found) if found else None})
     return rows

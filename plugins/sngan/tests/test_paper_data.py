@@ -194,7 +194,7 @@ def test_every_paper_entry_has_a_task_and_the_paper_recipe():
 def test_zoo_data_lists_found_and_missing(tmp_path, capsys):
     write_cifar10(tmp_path / "data")
     assert main(["data", "--data", str(tmp_path / "data"), "--json"]) == 0
-    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out) if r["plugin"] == "sngan"}
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out) if "sngan" in r["plugins"]}
     assert rows["cifar10"]["found"] == str(tmp_path / "data" / "cifar10")
     assert rows["stl10"]["found"] is None and rows["stl10"]["url"].endswith("stl10_binary.tar.gz")
     assert rows["inception"]["found"] is None and "stl10_binary/unlabeled_X.bin" in rows["stl10"]["layout"]

@@ -135,7 +135,7 @@ def test_unwritable_file_named(packaged, tmp_path, capsys, monkeypatch):
     out = zoo_train("cat-tiny-test", tmp_path / "run")
     assert main(["eval", "cat-tiny-test", "--weights", str(out), "--write"]) == 0
     before = packaged.read_text()
-    monkeypatch.setattr("zoo_core.catalog_files.os.access", lambda path, mode: False)  # root writes anything
+    monkeypatch.setattr("zoo_core.catalog_edit.os.access", lambda path, mode: False)  # root writes anything
     hub = tmp_path / "hub"
     capsys.readouterr()
     assert main(["publish", str(out), "--repo", "zoo-test/cat-tiny", "--local", str(hub), "--write"]) == 1
@@ -145,12 +145,12 @@ def test_unwritable_file_named(packaged, tmp_path, capsys, monkeypatch):
 
 
 def test_installed_copy_is_flagged(packaged, tmp_path, monkeypatch):
-    from zoo_core import catalog_files
+    from zoo_core import catalog_edit
 
-    monkeypatch.setattr(catalog_files.site, "getsitepackages", lambda: [str(packaged.parent.parent)])
-    done = catalog_files.write_field(zoo.entry("cat-other-test"), "tags", ["x"])
+    monkeypatch.setattr(catalog_edit.site, "getsitepackages", lambda: [str(packaged.parent.parent)])
+    done = catalog_edit.write_field(zoo.entry("cat-other-test"), "tags", ["x"])
     assert done.startswith(f"{packaged} (cat-other-test.tags)") and "installed copy" in done
     assert "tags:\n  - x\n" in packaged.read_text()
     checkout = tmp_path / "checkout"
-    assert not catalog_files._installed(checkout / "catalog.yaml")
+    assert not catalog_edit._installed(checkout / "catalog.yaml")
 

@@ -1,4 +1,4 @@
-"""Catalog files: a plugin's catalog kept as YAML in its package, and writing values back.
+"""Catalog files: a plugin's catalog kept as YAML in its package.
 
 A plugin may keep its catalog as a data file in its package (same schema as registry.yaml)
 instead of Python literals, so that the core can update it::
@@ -13,15 +13,12 @@ instead of Python literals, so that the core can update it::
 
 Errors in the file name its path and line. Every entry remembers the file that defines it
 (``Entry.source``, ``Entry.line``), so ``zoo eval --write`` (results) and ``zoo publish
---write`` (weights) update that file: registry.yaml for first-party models, the plugin's
-catalog.yaml for the others. Reading never imports torch.
+--write`` (weights) update that file (``zoo_core.catalog_edit.write_field``): registry.yaml
+for first-party models, the plugin's catalog.yaml for the others. Reading never imports torch.
 """
 
 from __future__ import annotations
 
-import os
-import site
-import sysconfig
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -76,48 +73,4 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
     return CatalogData(data, source=source, lines=lines, errors=loose)
 
 
-def defining_file(entry: Any, field: str) -> Path:
-    """The catalog file that defines ``entry``, when ``--write`` can update it there.
-
-    Raises:
-        CatalogError: the entry is Python data (not a file) or its file is not writable here;
-            the message says what to edit instead.
-    """
-    path = Path(entry.source)
-    if not path.is_file():
-        raise CatalogError(
-            f"the entry comes from {entry.source} as Python data, which --write cannot edit; "
-            f"set its {field!r} there by hand (the values are printed above), or keep the "
-            "plugin's catalog in a YAML file returned by zoo_core.catalog_files.package_catalog "
-            "(docs/plugin-authoring.md)", source=entry.source, entry=entry.name, field=field)
-    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
-        raise CatalogError(
-            f"the file is not writable here; put the {field!r} printed above into this entry in "
-            "the plugin's source tree (an editable install, pip install -e, lets --write do it)",
-            source=str(path), entry=entry.name, field=field, line=entry.line)
-    return path
-
-
-def write_field(entry: Any, field: str, value: Any) -> str:
-    """Set ``field`` of ``entry`` in the file that defines it; returns a line saying what changed."""
-    from zoo_core.catalog_edit import set_field
-
-    path = defining_file(entry, field)
-    set_field(path, entry.name, field, value)
-    done = f"{path} ({entry.name}.{field})"
-    if _installed(path):
-        done += (f"\n  note: {path} is the installed copy of the plugin's catalog; copy it into "
-                 "the plugin's source tree, or reinstalling the plugin loses this change "
-                 "(an editable install, pip install -e, writes the source directly)")
-    return done
-
-
-def _installed(path: Path) -> bool:
-    """True when ``path`` lies inside a site-packages folder (an installed wheel, not a checkout)."""
-    paths = sysconfig.get_paths()
-    roots = {paths["purelib"], paths["platlib"], *site.getsitepackages(), site.getusersitepackages()}
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(Path(r).resolve()) for r in roots if r)
-
-
-__all__ = ["CatalogData", "package_catalog", "defining_file", "write_field"]
+__all__ = ["CatalogData", "package_catalog"]

@@ -134,7 +134,7 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
             and what was already written).
     """
     import zoo
-    from zoo_core.catalog_files import write_field
+    from zoo_core.catalog_edit import write_field
     from zoo_core.errors import CatalogError
 
     entry = evaluated_entry(name, weights)

@@ -50,14 +50,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     entry = None
     if args.write:  # before anything is sent: the entry exists and its catalog file can be written
         import zoo
-        from zoo_core.catalog_files import defining_file
+        from zoo_core.catalog_edit import defining_file
 
         entry = zoo.entry(validate_folder(args.dir).get("zoo_name") or "")
         defining_file(entry, "weights")
     weights = publish(args.dir, args.repo, local=args.local)
     print(yaml.safe_dump({"weights": weights}, sort_keys=False).rstrip())
     if entry is not None:
-        from zoo_core.catalog_files import write_field
+        from zoo_core.catalog_edit import write_field
 
         print(f"wrote {write_field(entry, 'weights', weights)}")
     return 0

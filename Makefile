@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PLUGINS := $(wildcard plugins/*/pyproject.toml)
+PLUGINS := $(wildcard plugins/*/pyproject.toml packages/*/pyproject.toml)
 STAMP  := $(VENV)/.zoo-installed
 
 .PHONY: setup test demo bench clean
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml $(PLUGINS) examples/zoo-example-plugin/pyproject.toml
 
 # Each suite runs in its own pytest process (plugins are independent distributions whose
 # test folders share file names); every suite runs, and any failure fails the target.
-SUITES := tests $(wildcard plugins/*/tests) examples/zoo-example-plugin/tests
+SUITES := tests $(wildcard packages/*/tests plugins/*/tests) examples/zoo-example-plugin/tests
 
 test: setup
 	@status=0; for suite in $(SUITES); do \

@@ -151,3 +151,21 @@ def test_objects_do_not_interpenetrate():
         np.fill_diagonal(clear, True)
         assert clear.all()
         np.testing.assert_allclose(s.centre[:, 2], s.height)  # resting on the ground
+
+
+@pytest.mark.parametrize("settings", [dict(size=40, views=3), dict(size=24, views=2, supersample=2, textured=True),
+                                      dict(size=32, views=2, poses="heldout", layout="hemisphere")])
+def test_culling_changes_nothing(monkeypatch, settings):
+    """The candidate rays (image boxes, shadow feet, bounding spheres) only skip rays that miss:
+    renders equal those that test every ray against every object."""
+    from zoo_scenes import raycast as module
+
+    ds = MultiViewScenes("val", 3, seed=4, objects=(8, 10), **settings)
+    fast = [ds[i] for i in range(3)]
+    monkeypatch.setattr(module, "screen_candidates", lambda *a, **k: None)
+    monkeypatch.setattr(module, "shadow_candidates", lambda *a, **k: None)
+    monkeypatch.setattr(module, "_sphere_candidates", lambda o, *a: np.arange(o.shape[1]))
+    for i, item in enumerate(fast):
+        slow = ds[i]
+        for key in ("images", "masks", "depth"):
+            np.testing.assert_array_equal(item[key], slow[key])

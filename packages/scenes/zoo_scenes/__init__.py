@@ -16,7 +16,7 @@ from zoo_scenes.cameras import (HELDOUT_ELEVATION, TRAIN_ELEVATION, intrinsics, 
                                 sample_cameras)
 from zoo_scenes.dataset import NAME, MultiViewScenes, clevr_style, multiview_nvs
 from zoo_scenes.errors import SceneConfigError
-from zoo_scenes.render import render
+from zoo_scenes.raycast import render
 from zoo_scenes.scene import KINDS, PATTERNS, Scene, sample_scene
 
 __all__ = ["NAME", "MultiViewScenes", "multiview_nvs", "clevr_style", "sample_scene",

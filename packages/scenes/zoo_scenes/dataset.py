@@ -22,7 +22,7 @@ import numpy as np
 
 from zoo_scenes import cameras as cam
 from zoo_scenes.errors import SceneConfigError
-from zoo_scenes.render import render
+from zoo_scenes.raycast import render
 from zoo_scenes.scene import Scene, sample_scene
 
 NAME = "multiview-scenes"

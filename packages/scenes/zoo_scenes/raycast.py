@@ -1,8 +1,10 @@
 """Vectorised analytic ray casting of a ``Scene`` (numpy).
 
 All views' rays are cast at once, object by object: ray-sphere, ray-box in the cube's own
-frame (slabs), ray-cylinder (side and caps) and ray-plane (the ground z = 0). Each object
-first culls the rays that miss its bounding sphere, so the exact tests run on few rays.
+frame (slabs), ray-cylinder (side and caps) and ray-plane (the ground z = 0). The exact tests
+run only on each object's candidate rays: camera rays inside the image box of its bounding
+sphere, shadow rays whose foot on the ground lies near its shadow (or, in general, rays that
+meet its bounding sphere).
 Shading is Lambert + Blinn-Phong under one distant light, with hard shadows from shadow
 rays cast against the same primitives, a little ambient light and, on metal, a faint sky
 reflection. Rays that hit nothing see a sky gradient (none does with the default cameras).
@@ -47,6 +49,11 @@ def pixel_rays(intrinsics, extrinsics, size: int, offsets=(0.5,)) -> tuple[np.nd
     centres = -np.einsum("vji,vj->vi", rotation, extrinsics[:, :3, 3])  # [V, 3]
     o = np.repeat(centres.T, pix.shape[1], axis=1)
     return o, d
+
+
+def _cols(a, index):
+    """Columns ``index`` of a ``[3, N]`` array (``np.take`` gathers several times faster)."""
+    return a[:, index] if isinstance(index, slice) else np.take(a, index, axis=1)
 
 
 def _dot(a, b):
@@ -99,22 +106,82 @@ def _hit_cylinder(q, d, radius, half_height):
     return best
 
 
-def intersect(scene: Scene, o: np.ndarray, d: np.ndarray, *, any_hit: bool = False):
+def _sphere_candidates(o, d, dd, centre, bound):
+    """Indices of the rays that meet the bounding sphere ahead of their origin."""
+    q = o - centre[:, None]
+    b = _dot(q, d)
+    disc = b * b - dd * (_dot(q, q) - bound * bound)
+    rays = np.flatnonzero(disc >= 0)
+    return rays[np.sqrt(disc[rays]) - b[rays] > EPS * dd[rays]]
+
+
+def screen_candidates(scene: Scene, intrinsics, extrinsics, size: int, samples: int = 1) -> list:
+    """Per object, the indices of ``pixel_rays`` rays (``samples`` per pixel) inside the image
+    box that contains its bounding sphere: a superset of the rays that can hit it."""
+    views = len(extrinsics)
+    per_view = size * size * samples
+    sub = np.arange(samples)
+    out = []
+    for centre, bound in zip(scene.centre, _bounds(scene)):
+        rays = []
+        for v in range(views):
+            K, E = intrinsics[v], extrinsics[v]
+            x, y, z = E[:3, :3] @ centre + E[:3, 3]
+            if z - bound < 1e-3 or K[0, 1] != 0:  # reaches behind the camera (or skewed K): every pixel
+                rays.append(np.arange(per_view) + v * per_view)
+                continue
+            zs = np.array([z - bound, z + bound])  # x/z is monotone over the box: corners bound it
+            us = K[0, 0] * np.concatenate([(x - bound) / zs, (x + bound) / zs]) + K[0, 2]
+            ws = K[1, 1] * np.concatenate([(y - bound) / zs, (y + bound) / zs]) + K[1, 2]
+            c0, c1 = max(int(np.floor(us.min())), 0), min(int(np.floor(us.max())), size - 1)
+            r0, r1 = max(int(np.floor(ws.min())), 0), min(int(np.floor(ws.max())), size - 1)
+            if c0 > c1 or r0 > r1:
+                continue
+            pixels = (np.arange(r0, r1 + 1)[:, None] * size + np.arange(c0, c1 + 1)[None]).ravel()
+            rays.append(v * per_view + (pixels[:, None] * samples + sub).ravel())
+        out.append(np.concatenate(rays) if rays else np.zeros(0, dtype=np.int64))
+    return out
+
+
+def shadow_candidates(scene: Scene, o, light) -> list | None:
+    """Per object, the indices of rays from ``o`` along ``light`` that may meet its bounding sphere.
+
+    Sliding origin and sphere centre along the light onto z = 0 keeps their distance to the
+    ray line, and on that plane the distance is at least ``|offset| * light_z``; so a ray can
+    only hit if its foot lies within ``bound / light_z`` of the centre's foot on each axis.
+    ``None`` (test every ray) when the light is nearly horizontal.
+    """
+    lx, ly, lz = light
+    if lz < 0.05:
+        return None
+    fx, fy = o[0] - o[2] * (lx / lz), o[1] - o[2] * (ly / lz)
+    out = []
+    for centre, bound in zip(scene.centre, _bounds(scene)):
+        cx, cy = centre[0] - centre[2] * lx / lz, centre[1] - centre[2] * ly / lz
+        reach = bound / lz
+        rays = np.flatnonzero(np.abs(fx - cx) < reach)
+        out.append(rays[np.abs(fy[rays] - cy) < reach])
+    return out
+
+
+def intersect(scene: Scene, o: np.ndarray, d: np.ndarray, *, any_hit: bool = False,
+              candidates: list | None = None):
     """Nearest hits of rays ``o + t d`` (``[3, N]``): ``(t, ids)``, id 0 ground, 1..n objects, -1 none.
 
     ``any_hit=True`` (shadow rays) ignores the ground and returns whether any object is hit.
+    ``candidates[k]``, if given, holds the indices of the rays that may hit object ``k`` (a
+    superset, e.g. from ``screen_candidates``); otherwise each object tests every ray against
+    its bounding sphere first.
     """
     best = np.full(o.shape[1], np.inf)
     ids = np.full(o.shape[1], -1, dtype=np.int64)
     dd = _dot(d, d)
     for k, bound in enumerate(_bounds(scene)):
-        q = o - scene.centre[k][:, None]
-        b = _dot(q, d)
-        disc = b * b - dd * (_dot(q, q) - bound * bound)
-        rays = np.flatnonzero((disc >= 0) & (-b + np.sqrt(np.maximum(disc, 0.0)) > EPS * dd))
+        centre = scene.centre[k]
+        rays = _sphere_candidates(o, d, dd, centre, bound) if candidates is None else candidates[k]
         if not len(rays):
             continue
-        q, dk = q[:, rays], d[:, rays]
+        q, dk = _cols(o, rays) - centre[:, None], _cols(d, rays)
         if scene.kind[k] == SPHERE:
             t = _hit_sphere(q, dk, dd[rays], bound)
         elif scene.kind[k] == CUBE:
@@ -169,40 +236,44 @@ def _sky(up):
 
 def shade(scene: Scene, o: np.ndarray, d: np.ndarray, t: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """RGB ``[3, N]`` of rays ``[3, N]`` whose hits ``(t, ids)`` came from ``intersect``."""
-    view = d / np.sqrt(_dot(d, d))
-    rgb = _sky(view[2])
-    hit = np.flatnonzero(ids >= 0)
-    p = o[:, hit] + t[hit] * d[:, hit]
-    v = -view[:, hit]
+    rgb = np.empty(d.shape)
+    miss = np.flatnonzero(ids < 0)
+    if len(miss):
+        dm = _cols(d, miss)
+        rgb[:, miss] = _sky(dm[2] / np.sqrt(_dot(dm, dm)))
+    hit = np.flatnonzero(ids >= 0) if len(miss) else slice(None)  # usually every ray hits
+    dh = _cols(d, hit)
+    p = _cols(o, hit) + t[hit] * dh
+    v = -dh / np.sqrt(_dot(dh, dh))
     hid = ids[hit]
-    m = len(hit)
-    normal = np.zeros((3, m))
+    # per-surface tables, column 0 the ground and k the object with id k
+    colours = np.concatenate([scene.ground_colour[:, None], scene.colour.T], 1)
+    materials = np.array([GROUND] + [METAL if m else RUBBER for m in scene.metal]).T
+    albedo, weights = _cols(colours, hid), _cols(materials, hid)  # weights: diffuse, specular, shininess
+    normal = np.zeros_like(p)
     normal[2] = 1.0  # the ground's; objects overwrite theirs
-    albedo = np.empty((3, m))
-    weights = np.empty((3, m))  # diffuse weight, specular weight, shininess
-    ground = hid == 0
-    albedo[:, ground] = scene.ground_colour[:, None]
     if scene.ground_pattern >= 0:
-        w = _pattern(scene.ground_pattern, p[:, ground] * scene.ground_freq)
-        albedo[:, ground] = scene.ground_colour[:, None] * (1 - w) + scene.ground_colour2[:, None] * w
-    weights[:, ground] = np.array(GROUND)[:, None]
+        g = np.flatnonzero(hid == 0)
+        w = _pattern(scene.ground_pattern, _cols(p, g) * scene.ground_freq)
+        albedo[:, g] = scene.ground_colour[:, None] * (1 - w) + scene.ground_colour2[:, None] * w
+    on_object = np.flatnonzero(hid > 0)
+    object_id = hid[on_object]
     for k in range(scene.n_objects):
-        sel = np.flatnonzero(hid == k + 1)
+        sel = on_object[object_id == k + 1]
         if not len(sel):
             continue
-        q = p[:, sel] - scene.centre[k][:, None]
+        q = _cols(p, sel) - scene.centre[k][:, None]
         normal[:, sel] = _object_normal(scene, k, q)
-        albedo[:, sel] = scene.colour[k][:, None]
         if scene.pattern[k] >= 0:
             w = _pattern(scene.pattern[k], _rotate_z(q, -scene.yaw[k]) * scene.freq[k])
             albedo[:, sel] = scene.colour[k][:, None] * (1 - w) + scene.colour2[k][:, None] * w
-        weights[:, sel] = np.array(METAL if scene.metal[k] else RUBBER)[:, None]
     light = scene.light[:, None]
     lit = _dot(normal, light)
     facing = np.flatnonzero(lit > 0)  # only these can be lit: cast their shadow rays
-    visible = np.zeros(m)
-    origin = p[:, facing] + SHADOW_OFFSET * normal[:, facing]
-    visible[facing] = ~intersect(scene, origin, np.broadcast_to(light, origin.shape), any_hit=True)
+    visible = np.zeros(p.shape[1])
+    origin = _cols(p, facing) + SHADOW_OFFSET * _cols(normal, facing)
+    visible[facing] = ~intersect(scene, origin, np.broadcast_to(light, origin.shape), any_hit=True,
+                                 candidates=shadow_candidates(scene, origin, scene.light))
     half = light + v
     half /= np.sqrt(_dot(half, half))
     spec = np.maximum(_dot(normal, half), 0.0) ** weights[2]
@@ -210,8 +281,8 @@ def shade(scene: Scene, o: np.ndarray, d: np.ndarray, t: np.ndarray, ids: np.nda
     colour += weights[1] * spec * visible
     metal = np.flatnonzero(weights[1] > 0.5)
     if len(metal):  # a faint mirror image of the sky on metal
-        n_m, v_m = normal[:, metal], v[:, metal]
-        colour[:, metal] += 0.25 * albedo[:, metal] * _sky((2 * _dot(n_m, v_m) * n_m - v_m)[2])
+        n_m, v_m = _cols(normal, metal), _cols(v, metal)
+        colour[:, metal] += 0.25 * _cols(albedo, metal) * _sky((2 * _dot(n_m, v_m) * n_m - v_m)[2])
     rgb[:, hit] = colour
     return np.clip(rgb, 0.0, 1.0)
 
@@ -226,14 +297,16 @@ def render(scene: Scene, intrinsics: np.ndarray, extrinsics: np.ndarray, size: i
     image; mask and depth always come from the pixel-centre ray.
     """
     views = len(extrinsics)
+    intrinsics, extrinsics = np.asarray(intrinsics, np.float64), np.asarray(extrinsics, np.float64)
     o, d = pixel_rays(intrinsics, extrinsics, size)
-    t, ids = intersect(scene, o, d)
+    t, ids = intersect(scene, o, d, candidates=screen_candidates(scene, intrinsics, extrinsics, size))
     if supersample == 1:
         rgb = shade(scene, o, d, t, ids)
     else:
+        k2 = supersample * supersample
         so, sd = pixel_rays(intrinsics, extrinsics, size, (np.arange(supersample) + 0.5) / supersample)
-        rgb = shade(scene, so, sd, *intersect(scene, so, sd))
-        rgb = rgb.reshape(3, -1, supersample * supersample).mean(2)
+        hits = intersect(scene, so, sd, candidates=screen_candidates(scene, intrinsics, extrinsics, size, k2))
+        rgb = shade(scene, so, sd, *hits).reshape(3, -1, k2).mean(2)
     shape = (views, size, size)
     return {"images": np.ascontiguousarray(rgb.T.reshape(*shape, 3), dtype=np.float32),
             "masks": np.maximum(ids, 0).reshape(shape),

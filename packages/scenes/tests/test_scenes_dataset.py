@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from zoo_scenes import (HELDOUT_ELEVATION, TRAIN_ELEVATION, MultiViewScenes, SceneConfigError,
-                        clevr_style, multiview_nvs)
+                        clevr_style, multiview_nvs, render, sample_cameras, sample_scene)
 
 
 def test_item_contract():
@@ -83,6 +86,10 @@ def test_textured_variant_keeps_the_geometry():
     np.testing.assert_array_equal(a["masks"], b["masks"])
     np.testing.assert_array_equal(a["depth"], b["depth"])
     assert np.abs(a["images"] - b["images"]).mean() > 0.05
+    redraws = dict(size=48, area=4.0, supersample=1)  # objects leave the frame: min_visible redraws
+    plain, tex = clevr_style("val", 4, **redraws), clevr_style("val", 4, textured=True, **redraws)
+    for i in range(4):  # also through the min_visible redraws
+        np.testing.assert_array_equal(plain[i]["masks"], tex[i]["masks"])
 
 
 def test_presets():
@@ -92,6 +99,44 @@ def test_presets():
     item = clevr[0]
     assert item["images"].shape == (1, 64, 64, 3) and clevr.objects == (3, 10)
     assert clevr_style(textured=True).textured
+
+
+def test_clevr_style_keeps_every_object_in_frame():
+    ds = clevr_style("test", 8, supersample=1)
+    assert ds.min_visible == 20
+    for i in range(len(ds)):
+        item = ds[i]
+        n = int(item["n_objects"])
+        counts = np.bincount(item["masks"][0].ravel(), minlength=n + 1)[1:]
+        assert counts.min() >= 20, counts
+
+
+def test_min_visible_redraws_scenes_with_objects_out_of_frame():
+    def least(ds):
+        return [np.bincount(ds[i]["masks"][0].ravel(), minlength=int(ds[i]["n_objects"]) + 1)[1:].min()
+                for i in range(len(ds))]
+
+    wide = dict(views=1, size=48, area=4.5, objects=(4, 6))  # objects often leave the frame
+    assert min(least(MultiViewScenes("val", 6, **wide))) < 10
+    assert min(least(MultiViewScenes("val", 6, min_visible=10, **wide))) >= 10
+
+
+def test_low_level_functions_make_the_same_item():
+    """The README's low-level example: sample_scene + sample_cameras + render."""
+    rng = np.random.default_rng(0)
+    scene = sample_scene(rng, objects=(3, 6), textured=True)
+    cams = sample_cameras(rng, views=2, size=32, poses="heldout")
+    out = render(scene, cams["intrinsics"], cams["extrinsics"], size=32, supersample=2)
+    assert out["images"].shape == (2, 32, 32, 3) and out["masks"].max() <= scene.n_objects
+    ds = MultiViewScenes("val", 3, views=2, size=32, seed=1)
+    ref = render(ds.scene(2), ds.cameras(2)["intrinsics"], ds.cameras(2)["extrinsics"], 32)
+    np.testing.assert_array_equal(ref["images"], ds[2]["images"])
+
+
+def test_import_needs_no_torch():
+    code = "import sys, zoo_scenes; zoo_scenes.MultiViewScenes(n_scenes=1)[0]; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_cache_round_trip(tmp_path, monkeypatch):
@@ -124,6 +169,9 @@ def test_cache_round_trip(tmp_path, monkeypatch):
     ({"supersample": 9}, "1..4"),
     ({"seed": -1}, "seed=-1"),
     ({"fov": 0}, "fov=0"),
+    ({"elevation": (-10, 20)}, "0.0 <= low"),
+    ({"min_visible": -1}, "min_visible=-1"),
+    ({"area": 0}, "area=0"),
 ])
 def test_bad_settings_say_what_to_pass(kwargs, words):
     args = {"split": "train", "n_scenes": 2}
@@ -132,3 +180,16 @@ def test_bad_settings_say_what_to_pass(kwargs, words):
         MultiViewScenes(**args)
     assert isinstance(err.value, ValueError)
     assert words in str(err.value) and "pass" in str(err.value)
+
+
+def test_low_level_bad_input():
+    rng = np.random.default_rng(0)
+    with pytest.raises(SceneConfigError, match=r"objects=\(5, 3\)"):
+        sample_scene(rng, objects=(5, 3))
+    with pytest.raises(SceneConfigError, match="views=0"):
+        sample_cameras(rng, views=0, size=32)
+    cams = sample_cameras(rng, views=2, size=32)
+    with pytest.raises(SceneConfigError, match=r"\[V, 3, 3\] and \[V, 4, 4\]"):
+        render(sample_scene(rng), cams["intrinsics"][:1], cams["extrinsics"], 32)
+    with pytest.raises(SceneConfigError, match="could not place"):
+        sample_scene(rng, objects=(20, 20), area=0.5)

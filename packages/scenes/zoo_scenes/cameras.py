@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo_scenes.errors import SceneConfigError
+from zoo_scenes.errors import SceneConfigError, check_choice, check_int, check_range
 
 TRAIN_ELEVATION = (25.0, 45.0)    # degrees, training and validation poses
 HELDOUT_ELEVATION = (52.0, 70.0)  # degrees, held-out poses: disjoint from the training band
@@ -28,6 +28,7 @@ RADIUS = (8.5, 10.5)              # distance from the target
 FOV = 40.0                        # horizontal = vertical field of view, degrees
 AZIMUTH_JITTER = 20.0             # degrees, on the "ring" layout
 LAYOUTS = ("ring", "hemisphere")
+POSES = ("train", "heldout")
 
 
 def intrinsics(size: int, fov: float = FOV) -> np.ndarray:
@@ -65,6 +66,22 @@ def positions_on_sphere(azimuth, elevation, radius) -> np.ndarray:
                                        np.cos(elevation) * np.sin(azimuth), np.sin(elevation)], 1)
 
 
+def check_settings(views, size, poses, layout, radius, elevation, fov):
+    """Validate camera settings; returns ``views`` and the ``elevation`` (the band of ``poses``
+    when None) and ``radius`` ranges as float pairs."""
+    views = check_int("views", views, 1)
+    check_int("size", size, 8, hint=" (image side in pixels)")
+    check_choice("poses", poses, POSES)
+    check_choice("layout", layout, LAYOUTS)
+    if elevation is None:
+        elevation = TRAIN_ELEVATION if poses == "train" else HELDOUT_ELEVATION
+    elevation = check_range("elevation", elevation, 0.0, 89.0, " degrees")
+    radius = check_range("radius", radius, 1e-3, 1e6)
+    if not 1.0 <= float(fov) <= 170.0:
+        raise SceneConfigError(f"fov={fov!r} is invalid: pass a field of view in 1..170 degrees")
+    return views, elevation, radius
+
+
 def sample_cameras(rng: np.random.Generator, views: int, size: int, *, poses: str = "train",
                    layout: str = "ring", radius=RADIUS, elevation=None, fov: float = FOV,
                    azimuth_jitter: float = AZIMUTH_JITTER, target=(0.0, 0.0, 0.0)) -> dict:
@@ -76,12 +93,7 @@ def sample_cameras(rng: np.random.Generator, views: int, size: int, *, poses: st
     ``radius``. Returns ``intrinsics [V, 3, 3]``, ``extrinsics [V, 4, 4]`` (world -> camera)
     and ``camera_positions [V, 3]``.
     """
-    if poses not in ("train", "heldout"):
-        raise SceneConfigError(f"poses={poses!r} is unknown; pass 'train' or 'heldout'")
-    if layout not in LAYOUTS:
-        raise SceneConfigError(f"layout={layout!r} is unknown; pass one of {', '.join(map(repr, LAYOUTS))}")
-    if elevation is None:
-        elevation = TRAIN_ELEVATION if poses == "train" else HELDOUT_ELEVATION
+    views, elevation, radius = check_settings(views, size, poses, layout, radius, elevation, fov)
     if layout == "ring":
         start = rng.uniform(0, 2 * np.pi)
         jitter = np.radians(azimuth_jitter) * rng.uniform(-1, 1, views)

@@ -21,33 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from zoo_scenes import cameras as cam
-from zoo_scenes.errors import SceneConfigError
+from zoo_scenes.errors import SceneConfigError, check_choice, check_int, check_range
 from zoo_scenes.raycast import render
-from zoo_scenes.scene import Scene, sample_scene
+from zoo_scenes.scene import MAX_OBJECTS, Scene, sample_scene
 
 NAME = "multiview-scenes"
 SPLITS = {"train": 0, "val": 1, "test": 2}
-MAX_OBJECTS = 20
+REDRAWS = 50  # scene draws tried per item for ``min_visible``
 _VERSION = 1  # bump when a change alters the rendered arrays (invalidates caches)
-
-
-def _int(name: str, value, lo: int, hi: int | None = None, hint: str = "") -> int:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not ok or value < lo or (hi is not None and value > hi):
-        span = f">= {lo}" if hi is None else f"in {lo}..{hi}"
-        raise SceneConfigError(f"{name}={value!r} is invalid: pass an integer {span}{hint}")
-    return int(value)
-
-
-def _range(name: str, value, lo: float, hi: float, unit: str = "") -> tuple[float, float]:
-    try:
-        a, b = (float(x) for x in value)
-    except (TypeError, ValueError):
-        raise SceneConfigError(f"{name}={value!r} is invalid: pass a pair (low, high)") from None
-    if not (lo <= a <= b <= hi):
-        raise SceneConfigError(f"{name}={value!r} is invalid: pass (low, high) with "
-                               f"{lo} <= low <= high <= {hi}{unit}")
-    return a, b
 
 
 class MultiViewScenes:
@@ -67,6 +48,9 @@ class MultiViewScenes:
         radius, elevation, fov, azimuth_jitter: camera ranges (elevation overrides the band
             of ``poses``), see ``zoo_scenes.cameras``.
         area: objects lie in ``|x|, |y| <= area``.
+        min_visible: redraw the scene (up to ``REDRAWS`` times, then keep the draw whose least
+            visible object shows most) until every object covers at least this many pixels in
+            every view; 0 = off. For single views where every object must be in frame.
         cache_dir: if given, each item is stored as ``<cache_dir>/<settings hash>/<split>-<i>.npz``
             on first use and read back (``allow_pickle=False``) afterwards.
     """
@@ -75,31 +59,21 @@ class MultiViewScenes:
                  seed: int = 0, poses: str = "train", *, objects=(3, 10), textured: bool = False,
                  supersample: int = 1, layout: str = "ring", radius=cam.RADIUS, elevation=None,
                  fov: float = cam.FOV, azimuth_jitter: float = cam.AZIMUTH_JITTER,
-                 area: float = 3.0, cache_dir: str | os.PathLike | None = None):
-        if split not in SPLITS:
-            raise SceneConfigError(f"split={split!r} is unknown; pass one of {', '.join(map(repr, SPLITS))}")
-        if poses not in ("train", "heldout"):
-            raise SceneConfigError(f"poses={poses!r} is unknown; pass 'train' or 'heldout'")
-        if layout not in cam.LAYOUTS:
-            raise SceneConfigError(f"layout={layout!r} is unknown; pass one of {', '.join(map(repr, cam.LAYOUTS))}")
-        self.split, self.poses, self.layout = split, poses, layout
-        self.n_scenes = _int("n_scenes", n_scenes, 1)
-        self.views = _int("views", views, 1)
-        self.size = _int("size", size, 8, hint=" (image side in pixels)")
-        self.seed = _int("seed", seed, 0)
-        self.supersample = _int("supersample", supersample, 1, 4)
-        lo, hi = _range("objects", objects, 0, MAX_OBJECTS)
-        if lo != int(lo) or hi != int(hi):
-            raise SceneConfigError(f"objects={objects!r} is invalid: pass whole numbers (min, max)")
-        self.objects = (int(lo), int(hi))
+                 area: float = 3.0, min_visible: int = 0,
+                 cache_dir: str | os.PathLike | None = None):
+        self.split = check_choice("split", split, tuple(SPLITS))
+        self.n_scenes = check_int("n_scenes", n_scenes, 1)
+        self.size = check_int("size", size, 8, hint=" (image side in pixels)")
+        self.views, self.elevation, self.radius = cam.check_settings(
+            views, size, poses, layout, radius, elevation, fov)
+        self.poses, self.layout, self.fov = poses, layout, float(fov)
+        self.azimuth_jitter = float(azimuth_jitter)
+        self.seed = check_int("seed", seed, 0)
+        self.supersample = check_int("supersample", supersample, 1, 4)
+        self.objects = check_range("objects", objects, 0, MAX_OBJECTS, integers=True)
+        self.min_visible = check_int("min_visible", min_visible, 0, size * size,
+                                     hint=" (pixels each object must cover in every view)")
         self.textured = bool(textured)
-        self.radius = _range("radius", radius, 1e-3, 1e6)
-        if elevation is None:
-            elevation = cam.TRAIN_ELEVATION if poses == "train" else cam.HELDOUT_ELEVATION
-        self.elevation = _range("elevation", elevation, -89.0, 89.0, " degrees")
-        if not 1.0 <= float(fov) <= 170.0:
-            raise SceneConfigError(f"fov={fov!r} is invalid: pass a field of view in 1..170 degrees")
-        self.fov, self.azimuth_jitter = float(fov), float(azimuth_jitter)
         if not float(area) > 0:
             raise SceneConfigError(f"area={area!r} is invalid: pass a positive half-width")
         self.area = float(area)
@@ -112,7 +86,8 @@ class MultiViewScenes:
                 "objects": list(self.objects), "textured": self.textured,
                 "supersample": self.supersample, "layout": self.layout, "radius": list(self.radius),
                 "elevation": list(self.elevation), "fov": self.fov,
-                "azimuth_jitter": self.azimuth_jitter, "area": self.area}
+                "azimuth_jitter": self.azimuth_jitter, "area": self.area,
+                "min_visible": self.min_visible}
 
     def _key(self) -> str:
         settings = {k: v for k, v in self.config().items() if k not in ("split", "n_scenes")}
@@ -129,13 +104,12 @@ class MultiViewScenes:
             raise IndexError(f"index {i} is out of range for {self.n_scenes} scenes")
         return j
 
-    def _rng(self, i: int, stream: int) -> np.random.Generator:
-        return np.random.default_rng([self.seed, SPLITS[self.split], i, stream])
+    def _rng(self, i: int, *stream: int) -> np.random.Generator:
+        """Independent streams per (seed, split, item, purpose[, draw]): 0 scenes, 1 cameras."""
+        return np.random.default_rng([self.seed, SPLITS[self.split], i, *stream])
 
-    def scene(self, i: int) -> Scene:
-        """The geometry and materials of scene ``i``."""
-        return sample_scene(self._rng(self._index(i), 0), self.objects, area=self.area,
-                            textured=self.textured)
+    def _sample_scene(self, rng: np.random.Generator) -> Scene:
+        return sample_scene(rng, self.objects, area=self.area, textured=self.textured)
 
     def cameras(self, i: int) -> dict:
         """Scene ``i``'s cameras: ``intrinsics``, ``extrinsics``, ``camera_positions`` (float64)."""
@@ -144,11 +118,34 @@ class MultiViewScenes:
                                   elevation=self.elevation, fov=self.fov,
                                   azimuth_jitter=self.azimuth_jitter)
 
+    def _draw(self, i: int) -> tuple[Scene, dict, dict]:
+        """Scene, cameras and render of item ``i`` (with the ``min_visible`` redraws)."""
+        i, cams, best = self._index(i), self.cameras(i), None
+        for attempt in range(REDRAWS if self.min_visible else 1):
+            # one stream per draw: the textured variant redraws exactly like the plain one
+            scene = self._sample_scene(self._rng(i, 0, attempt))
+            out = render(scene, cams["intrinsics"], cams["extrinsics"], self.size,
+                         supersample=self.supersample)
+            if not self.min_visible or not scene.n_objects:
+                return scene, cams, out
+            counts = np.stack([np.bincount(m.ravel(), minlength=scene.n_objects + 1)[1:]
+                               for m in out["masks"]])
+            least = int(counts.min())
+            if best is None or least > best[0]:
+                best = (least, scene, out)
+            if least >= self.min_visible:
+                break
+        return best[1], cams, best[2]
+
+    def scene(self, i: int) -> Scene:
+        """The geometry and materials of scene ``i`` (renders it when ``min_visible`` is set)."""
+        if self.min_visible:
+            return self._draw(i)[0]
+        return self._sample_scene(self._rng(self._index(i), 0, 0))
+
     def render_item(self, i: int) -> dict:
         """Render item ``i`` (ignoring the cache)."""
-        scene, cams = self.scene(i), self.cameras(i)
-        out = render(scene, cams["intrinsics"], cams["extrinsics"], self.size,
-                     supersample=self.supersample)
+        scene, cams, out = self._draw(i)
         out.update({k: v.astype(np.float32) for k, v in cams.items()})
         out["n_objects"] = np.array(scene.n_objects, dtype=np.int64)
         return out
@@ -185,7 +182,13 @@ def multiview_nvs(split: str = "train", n_scenes: int = 1000, *, size: int = 32,
 
 def clevr_style(split: str = "train", n_scenes: int = 1000, *, size: int = 128,
                 textured: bool = False, seed: int = 0, **kwargs) -> MultiViewScenes:
-    """Object-discovery default: one 128 px CLEVR-style view of 3..10 objects per scene
-    (``textured=True``: clevrtex-style), anti-aliased 2x2; ``masks[0]`` is the instance mask."""
-    kwargs.setdefault("supersample", 2)
-    return MultiViewScenes(split, n_scenes, 1, size, seed, "train", textured=textured, **kwargs)
+    """Object-discovery default: one CLEVR-style view of 3..10 objects per scene at 128 px
+    (``textured=True``: clevrtex-style), anti-aliased 2x2; ``masks[0]`` is the instance mask.
+
+    Cameras see the whole object area (``area=2.7``, ``fov=45``, elevation 30..50 degrees) and
+    every object covers at least ``20 * (size / 128)**2`` pixels (``min_visible``).
+    """
+    settings = dict(supersample=2, area=2.7, fov=45.0, elevation=(30.0, 50.0),
+                    min_visible=max(1, round(20 * (size / 128) ** 2)))
+    settings.update(kwargs)
+    return MultiViewScenes(split, n_scenes, 1, size, seed, "train", textured=textured, **settings)

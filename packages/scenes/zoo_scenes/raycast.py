@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zoo_scenes.errors import SceneConfigError, check_int
 from zoo_scenes.scene import CUBE, SPHERE, Scene
 
 EPS = 1e-4           # smallest ray parameter counted as a hit
@@ -296,8 +297,13 @@ def render(scene: Scene, intrinsics: np.ndarray, extrinsics: np.ndarray, size: i
     ``S = size`` pixels a side. ``supersample=k`` averages ``k x k`` rays per pixel for the
     image; mask and depth always come from the pixel-centre ray.
     """
-    views = len(extrinsics)
+    size = check_int("size", size, 1, hint=" (image side in pixels)")
+    supersample = check_int("supersample", supersample, 1, 8)
     intrinsics, extrinsics = np.asarray(intrinsics, np.float64), np.asarray(extrinsics, np.float64)
+    views = len(extrinsics)
+    if intrinsics.shape != (views, 3, 3) or extrinsics.shape != (views, 4, 4):
+        raise SceneConfigError(f"render: intrinsics {intrinsics.shape} and extrinsics {extrinsics.shape} "
+                               "do not match; pass [V, 3, 3] and [V, 4, 4] arrays for V cameras")
     o, d = pixel_rays(intrinsics, extrinsics, size)
     t, ids = intersect(scene, o, d, candidates=screen_candidates(scene, intrinsics, extrinsics, size))
     if supersample == 1:

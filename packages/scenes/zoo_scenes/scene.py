@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zoo_scenes.errors import SceneConfigError, check_range
+
 KINDS = ("sphere", "cube", "cylinder")
 PATTERNS = ("stripes", "checker", "waves")  # pattern -1 is plain
 SPHERE, CUBE, CYLINDER = range(3)
+MAX_OBJECTS = 20
 
 
 @dataclass
@@ -73,7 +76,9 @@ def sample_scene(rng: np.random.Generator, objects: tuple[int, int] = (3, 10), *
     drawn until its footprint clears every placed one; after every 50 failed positions the
     object is redrawn 15 % smaller, so crowded scenes still get all their objects.
     """
-    lo, hi = objects
+    lo, hi = check_range("objects", objects, 0, MAX_OBJECTS, integers=True)
+    if not float(area) > 0:
+        raise SceneConfigError(f"area={area!r} is invalid: pass a positive half-width")
     n = int(rng.integers(lo, hi + 1))
     kind = rng.integers(0, len(KINDS), n)
     size = np.empty(n)
@@ -99,8 +104,8 @@ def sample_scene(rng: np.random.Generator, objects: tuple[int, int] = (3, 10), *
             if np.all(np.linalg.norm(placed - xy, axis=1) > feet + foot + 0.05):
                 break
         else:
-            raise RuntimeError(f"could not place {n} objects in area {area}; pass a larger area "
-                               "or fewer objects")
+            raise SceneConfigError(f"could not place {n} objects in area={area}; pass a larger "
+                                   "area or fewer objects")
         centre[i] = (xy[0], xy[1], height[i])
     yaw = rng.uniform(0.0, np.pi / 2, n)
     colour = np.stack([_random_colour(rng) for _ in range(n)]) if n else np.zeros((0, 3))
@@ -115,7 +120,7 @@ def sample_scene(rng: np.random.Generator, objects: tuple[int, int] = (3, 10), *
         freq = rng.uniform(1.5, 4.0, n)
         ground = _random_colour(rng) * 0.8
         ground_pattern, ground_colour2 = int(rng.integers(0, len(PATTERNS))), _random_colour(rng) * 0.8
-        ground_freq = float(rng.uniform(0.5, 1.5))
+        ground_freq = float(rng.uniform(0.3, 0.8))
     else:
         pattern, colour2, freq = np.full(n, -1), colour.copy(), np.ones(n)
         ground_pattern, ground_colour2, ground_freq = -1, ground.copy(), 1.0

@@ -169,3 +169,16 @@ def test_culling_changes_nothing(monkeypatch, settings):
         slow = ds[i]
         for key in ("images", "masks", "depth"):
             np.testing.assert_array_equal(item[key], slow[key])
+
+
+def test_rays_above_the_horizon_see_sky_with_zero_depth():
+    ds = MultiViewScenes("val", 1, views=2, size=32, elevation=(5, 8), fov=60, objects=(0, 0))
+    item = ds[0]
+    assert int(item["n_objects"]) == 0 and item["masks"].max() == 0
+    for v in range(2):
+        _, d = world_rays(item, v)
+        up = d[..., 2] >= 0
+        assert 0 < up.sum() < up.size
+        np.testing.assert_array_equal(item["depth"][v] == 0, up)
+        sky = item["images"][v][up]
+        assert sky.min() > 0.4 and sky[:, 2].mean() > sky[:, 0].mean()  # bright, bluish

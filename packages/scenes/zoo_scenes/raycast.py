@@ -5,6 +5,7 @@ frame (slabs), ray-cylinder (side and caps) and ray-plane (the ground z = 0). Th
 run only on each object's candidate rays: camera rays inside the image box of its bounding
 sphere, shadow rays whose foot on the ground lies near its shadow (or, in general, rays that
 meet its bounding sphere).
+
 Shading is Lambert + Blinn-Phong under one distant light, with hard shadows from shadow
 rays cast against the same primitives, a little ambient light and, on metal, a faint sky
 reflection. Rays that hit nothing see a sky gradient (none does with the default cameras).

@@ -53,7 +53,11 @@ class Scene:
 
     def footprint(self) -> np.ndarray:
         """Radius of each object's bounding circle in the ground plane."""
-        return np.where(self.kind == CUBE, self.size * np.sqrt(2.0), self.size)
+        return _footprint(self.kind, self.size)
+
+
+def _footprint(kind, size):
+    return np.where(kind == CUBE, size * np.sqrt(2.0), size)
 
 
 def hsv_to_rgb(h, s, v) -> np.ndarray:
@@ -73,8 +77,8 @@ def sample_scene(rng: np.random.Generator, objects: tuple[int, int] = (3, 10), *
     """Draw a scene with ``objects[0]..objects[1]`` objects (inclusive) from ``rng``.
 
     Each object's kind, size, yaw, colour and material are drawn, then its position is
-    drawn until its footprint clears every placed one; after every 50 failed positions the
-    object is redrawn 15 % smaller, so crowded scenes still get all their objects.
+    drawn until its footprint clears every placed one (by 0.05); after every 50 failed
+    positions the object shrinks by 15 %, so crowded scenes still get all their objects.
     """
     lo, hi = check_range("objects", objects, 0, MAX_OBJECTS, integers=True)
     if not float(area) > 0:
@@ -92,16 +96,14 @@ def sample_scene(rng: np.random.Generator, objects: tuple[int, int] = (3, 10), *
             size[i] = height[i] = rng.uniform(0.35, 0.65)
         else:
             size[i], height[i] = rng.uniform(0.35, 0.7), rng.uniform(0.35, 0.8)
-        foot = size[i] * (np.sqrt(2.0) if k == CUBE else 1.0)
+        feet = _footprint(kind[:i], size[:i])
         for attempt in range(max_tries):
             if attempt and attempt % 50 == 0:
                 size[i] *= 0.85
                 height[i] *= 0.85
-                foot *= 0.85
             xy = rng.uniform(-area, area, 2)
-            placed = centre[:i, :2]
-            feet = np.where(kind[:i] == CUBE, size[:i] * np.sqrt(2.0), size[:i])
-            if np.all(np.linalg.norm(placed - xy, axis=1) > feet + foot + 0.05):
+            gap = np.linalg.norm(centre[:i, :2] - xy, axis=1)
+            if np.all(gap > feet + _footprint(k, size[i]) + 0.05):
                 break
         else:
             raise SceneConfigError(f"could not place {n} objects in area={area}; pass a larger "

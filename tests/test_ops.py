@@ -277,6 +277,23 @@ class TestRotateBlocksReference:
         assert torch.autograd.gradcheck(rotate_blocks_reference, (x, R))
         assert torch.autograd.gradgradcheck(rotate_blocks_reference, (x, R))
 
+    @pytest.mark.parametrize("b", [2, 3, 5])
+    def test_transpose_applies_the_transposed_blocks(self, b):
+        g = torch.Generator().manual_seed(b)
+        x = torch.randn(2, 1, 3, 2 * b, generator=g, dtype=torch.float64)
+        R = torch.randn(3, 2, b, b, generator=g, dtype=torch.float64)
+        y = rotate_blocks(x, R, transpose=True)
+        torch.testing.assert_close(y, _rotate_loop(x, R.mT.contiguous()))
+        Q = torch.linalg.qr(R)[0]                      # orthogonal blocks: R^T undoes R
+        torch.testing.assert_close(rotate_blocks(rotate_blocks(x, Q), Q, transpose=True), x.expand(2, 1, 3, 2 * b))
+        R.requires_grad_(True)
+        assert torch.autograd.gradcheck(lambda x, R: rotate_blocks_reference(x, R, transpose=True),
+                                        (x.requires_grad_(True), R))
+
+    def test_transpose_must_be_a_bool(self):
+        with pytest.raises(TypeError, match="transpose must be True or False, got 'yes'"):
+            rotate_blocks(torch.randn(5, 4), torch.randn(5, 2, 2, 2), transpose="yes")
+
     def test_empty_and_non_contiguous(self):
         assert rotate_blocks(torch.randn(0, 5, 4), torch.randn(5, 2, 2, 2)).shape == (0, 5, 4)
         assert rotate_blocks(torch.randn(3, 0, 6), torch.randn(0, 2, 3, 3)).shape == (3, 0, 6)
@@ -404,6 +421,7 @@ TARGETS = [
     "check_rotate_blocks_b3",
     "check_rotate_blocks_other_b",
     "check_rotate_blocks_partial_grads",
+    "check_rotate_blocks_transpose",
 ]
 
 
@@ -449,6 +467,13 @@ class TestInterpreted:
         # every case x dtype x layout compared forward + grads; empties included; gradcheck ran on the kernel
         assert sum(line.endswith("forward + grads match") for line in lines) == 7 * 2 * 2
         assert any("[0, 2, " in line for line in lines) and any("[0, 3, " in line for line in lines)
+        assert any(line.startswith("gradcheck float64 triton") for line in lines)
+
+    def test_rotate_blocks_transpose_kernels_match_reference(self, interpreted):
+        result = interpreted["check_rotate_blocks_transpose"]
+        assert result.ok, result.detail
+        lines = result.detail.splitlines()
+        assert sum(line.endswith("forward + grads match") for line in lines) == 9 * 4   # 9 cases x 4 dtypes
         assert any(line.startswith("gradcheck float64 triton") for line in lines)
 
     @pytest.mark.parametrize("target", ["check_rotate_blocks_other_b", "check_rotate_blocks_partial_grads"])

@@ -100,3 +100,22 @@ def check_rotate_blocks_partial_grads():
         torch.testing.assert_close(grads["triton"], grads["reference"], atol=1e-5, rtol=1e-5)
         done.append(f"only {which} requires grad: match")
     return done
+
+
+def check_rotate_blocks_transpose():
+    """transpose=True (R^T, never materialised) for b = 2..5: odd sizes, broadcast leading dims, R shared over
+    tokens, an empty case; float32 / float64 / float16 / bfloat16 against the reference."""
+    from zoo_core.ops.rotate_blocks import OP
+    from zoo_core.ops.testing import case
+
+    g = torch.Generator().manual_seed(11)
+    cases = []
+    for b in (2, 3, 4, 5):
+        cases += [
+            case(torch.randn(2, 3, 5, 3 * b, generator=g), torch.randn(2, 1, 5, 3, b, b, generator=g), transpose=True),
+            case(torch.randn(3, 7, 2 * b, generator=g), torch.randn(1, 2, b, b, generator=g), transpose=True),
+        ]
+    cases.append(case(torch.randn(0, 3, 8, generator=g), torch.randn(3, 2, 4, 4, generator=g), transpose=True))
+    tolerances = {torch.float16: (2e-3, 2e-3)}
+    return check_op(OP, cases, dtypes=(torch.float32, torch.float64, torch.float16, torch.bfloat16),
+                    tolerances=tolerances, strided=False, gradcheck_max_numel=120)

@@ -52,7 +52,7 @@ def _buffer_dtype(t: torch.Tensor, full_shape: tuple[int, ...]) -> torch.dtype:
     return torch.float32 if reduced and t.dtype in (torch.float16, torch.bfloat16) else t.dtype
 
 
-def rotate_blocks_forward(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+def rotate_blocks_forward(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
     """Launch the forward kernel; returns y of shape (*broadcast leading dims, T, D)."""
     x, R = x.contiguous(), R.contiguous()
     batch, n_batch, T, K, b, n_tblocks, meta = _plan(x, R)
@@ -61,12 +61,14 @@ def rotate_blocks_forward(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
         return y
     x_off, x_st = _outer_offsets(x, (*batch, T), 1)
     r_off, r_st = _outer_offsets(R, (*batch, T), 3)
-    _rotate_blocks_fwd_kernel[(n_batch * n_tblocks,)](x, R, y, x_off, r_off, x_st, r_st, T, K, n_tblocks, **meta)
+    _rotate_blocks_fwd_kernel[(n_batch * n_tblocks,)](x, R, y, x_off, r_off, x_st, r_st, T, K, n_tblocks,
+                                                        TRANSPOSE=transpose, **meta)
     return y
 
 
 def rotate_blocks_backward(
-    grad_y: torch.Tensor, x: torch.Tensor, R: torch.Tensor, *, need_dx: bool = True, need_dR: bool = True
+    grad_y: torch.Tensor, x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False, need_dx: bool = True,
+    need_dR: bool = True,
 ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
     """Launch the backward kernel; returns (dx, dR) shaped like x and R (summed over broadcast dims)."""
     x, R, grad_y = x.contiguous(), R.contiguous(), grad_y.contiguous()
@@ -81,7 +83,7 @@ def rotate_blocks_backward(
         r_off, r_st = _outer_offsets(R, (*batch, T), 3)
         _rotate_blocks_bwd_kernel[(n_batch * n_tblocks,)](
             grad_y, x, R, dx_full if need_dx else grad_y, dR_full if need_dR else grad_y, x_off, r_off,
-            x_st, r_st, T, K, n_tblocks, NEED_DX=need_dx, NEED_DR=need_dR, **meta,
+            x_st, r_st, T, K, n_tblocks, TRANSPOSE=transpose, NEED_DX=need_dx, NEED_DR=need_dR, **meta,
         )
     dx = dx_full.sum_to_size(x.shape).to(x.dtype) if need_dx else None
     dR = dR_full.sum_to_size(R.shape).to(R.dtype) if need_dR else None
@@ -92,18 +94,20 @@ class RotateBlocksFunction(torch.autograd.Function):
     """``rotate_blocks`` with Triton forward and backward (gradients for x and R; not twice differentiable)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, R: torch.Tensor, transpose: bool) -> torch.Tensor:
         ctx.save_for_backward(x, R)
-        return rotate_blocks_forward(x, R)
+        ctx.transpose = transpose
+        return rotate_blocks_forward(x, R, transpose=transpose)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y: torch.Tensor):
         x, R = ctx.saved_tensors
         need_dx, need_dR = ctx.needs_input_grad[:2]
-        return rotate_blocks_backward(grad_y, x, R, need_dx=need_dx, need_dR=need_dR)
+        dx, dR = rotate_blocks_backward(grad_y, x, R, transpose=ctx.transpose, need_dx=need_dx, need_dR=need_dR)
+        return dx, dR, None
 
 
-def rotate_blocks_triton(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+def rotate_blocks_triton(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
     """The Triton implementation of ``zoo_core.ops.rotate_blocks`` (inputs validated by its ``OP``)."""
-    return RotateBlocksFunction.apply(x, R)
+    return RotateBlocksFunction.apply(x, R, transpose)

@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from zoo_core.errors import ZooError
-from zoo_core.ops import ENV_VAR, Op, OpDispatchError, TritonUnavailableError, choose_impl, rotate_blocks
+from zoo_core.ops import ENV_VAR, Op, OpDispatchError, TritonUnavailableError, apply_representation, choose_impl, rotate_blocks
 from zoo_core.ops import dispatch
 from zoo_core.ops.bench import bench_op, format_table
 from zoo_core.ops.launch import MAX_BLOCK, next_power_of_2, settings
@@ -220,6 +220,7 @@ def test_import_costs():
         "import sys, zoo_core; assert 'torch' not in sys.modules, 'zoo_core imported torch'\n"
         "import torch, zoo_core.ops as ops; assert 'triton' not in sys.modules, 'zoo_core.ops imported triton'\n"
         "ops.rotate_blocks(torch.ones(2, 4), torch.ones(2, 2, 2, 2))\n"
+        "ops.apply_representation(torch.ones(2, 5), 1, torch.ones(2, 2, 2, 2))\n"
         "assert 'triton' not in sys.modules, 'a CPU call imported triton'\n"
     )
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
@@ -327,6 +328,89 @@ class TestRotateBlocksReference:
             rotate_blocks(torch.randn(5, 4), torch.randn(5, 2, 2, 2), impl="triton")
 
 
+# --- apply_representation reference (no Triton) --------------------------------------------------
+
+
+def _dense(segments, flags, T, D):
+    """Each token's whole D x D block-diagonal matrix (leading dims of the segments broadcast)."""
+    tensors = [s for s in segments if isinstance(s, torch.Tensor)]
+    lead = torch.broadcast_shapes(*(s.shape[:-4] for s in tensors))
+    M = torch.zeros(*lead, T, D, D, dtype=torch.float64)
+    c = 0
+    for s, flag in zip(segments, flags):
+        if not isinstance(s, torch.Tensor):
+            M[..., range(c, c + s), range(c, c + s)] = 1.0
+            c += s
+            continue
+        b = s.shape[-1]
+        for k in range(s.shape[-3]):
+            block = s[..., k, :, :].expand(*lead, T, b, b)
+            M[..., c:c + b, c:c + b] = block.mT if flag else block
+            c += b
+    return M
+
+
+class TestApplyRepresentationReference:
+    @pytest.fixture(autouse=True)
+    def _auto_dispatch(self, clean_env):
+        """A ZOO_OPS_IMPL in the caller's shell must not change which path these tests take."""
+
+    def _gta(self, g):
+        """x [B=2, H=3, T=4, D=31] and GTA's [triv 3 | se3 2x4 | so3 (3, 5) x 2 | so2 2x2] with the query's transposes."""
+        D1, D2 = (torch.randn(2, 1, 4, 1, b, b, generator=g, dtype=torch.float64) for b in (3, 5))
+        segments = (3, torch.randn(2, 1, 4, 2, 4, 4, generator=g, dtype=torch.float64), D1, D2, D1, D2,
+                    torch.randn(1, 2, 2, 2, generator=g, dtype=torch.float64))
+        flags = (False, True, False, False, False, False, True)
+        return torch.randn(2, 3, 4, 31, generator=g, dtype=torch.float64), segments, flags
+
+    def test_matches_the_dense_block_diagonal_matrix(self):
+        x, segments, flags = self._gta(torch.Generator().manual_seed(0))
+        y = apply_representation(x, *segments, transpose=flags)
+        want = (_dense(segments, flags, 4, 31) @ x.unsqueeze(-1)).squeeze(-1)
+        torch.testing.assert_close(y, want)
+        every = apply_representation(x, *segments, transpose=True)
+        torch.testing.assert_close(every, (_dense(segments, (True,) * 7, 4, 31) @ x.unsqueeze(-1)).squeeze(-1))
+
+    def test_transpose_undoes_orthogonal_blocks_and_gradcheck(self):
+        g = torch.Generator().manual_seed(1)
+        Q = torch.linalg.qr(torch.randn(5, 2, 3, 3, generator=g, dtype=torch.float64))[0]
+        E = torch.linalg.qr(torch.randn(1, 1, 4, 4, generator=g, dtype=torch.float64))[0]
+        x = torch.randn(2, 5, 12, generator=g, dtype=torch.float64)
+        y = apply_representation(x, Q, 2, E)
+        torch.testing.assert_close(apply_representation(y, Q, 2, E, transpose=True), x)
+        torch.testing.assert_close(y[..., 6:8], x[..., 6:8])
+        leaves = (x[:1, :3].clone().requires_grad_(), Q[:3].clone().requires_grad_(), E.clone().requires_grad_())
+        assert torch.autograd.gradcheck(
+            lambda x, Q, E: apply_representation(x, Q, 2, E, transpose=(True, False, False)), leaves)
+
+    def test_broadcast_and_empty(self):
+        x, R = torch.randn(5, 6), torch.randn(3, 5, 2, 2, 2)
+        assert apply_representation(x, 2, R).shape == (3, 5, 6)
+        assert apply_representation(torch.randn(2, 0, 7), 3, torch.randn(0, 1, 4, 4)).shape == (2, 0, 7)
+
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "error", "message"),
+        [
+            ((torch.randn(5, 10), 2, torch.randn(5, 2, 3, 3)), {}, ValueError,
+             r"segments cover 2 \+ 6 = 8 channels, but x's last dim is 10"),
+            ((torch.randn(5, 8), 2.0, torch.randn(5, 2, 3, 3)), {}, TypeError, "segment 0 .* must be an int"),
+            ((torch.randn(5, 8), True, torch.randn(5, 2, 3, 3)), {}, TypeError, "segment 0"),
+            ((torch.randn(5, 8), -1, torch.randn(5, 3, 3, 3)), {}, ValueError, "negative channel count"),
+            ((torch.randn(5, 8), 2, torch.randn(5, 2, 3, 2)), {}, ValueError, r"segment 1 \(blocks \[5, 2, 3, 2\]\)"),
+            ((torch.randn(5, 18), torch.randn(5, 2, 9, 9)), {}, ValueError, "1 <= b <= 8"),
+            ((torch.randn(5, 6), torch.randn(4, 2, 3, 3)), {}, ValueError, "token dim 4; it must be 1 or x's T=5"),
+            ((torch.randn(5, 6), torch.randn(5, 2, 3, 3, dtype=torch.float64)), {}, ValueError, "must match x"),
+            ((torch.randn(2, 5, 6), torch.randn(3, 5, 2, 3, 3)), {}, ValueError, "do not broadcast"),
+            ((torch.randn(5, 6),), {}, ValueError, "at least one segment"),
+            ((torch.randn(5, 6), 6), {"transpose": (True, False)}, TypeError, "sequence of 1 bools"),
+            ((torch.ones(5, 6, dtype=torch.int64), 6), {}, ValueError, "floating-point x"),
+        ],
+    )
+    def test_bad_inputs(self, args, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            apply_representation(*args, **kwargs)
+
+
 # --- the checker itself (pure PyTorch "kernels": no Triton needed) -----------------------------
 
 
@@ -422,6 +506,9 @@ TARGETS = [
     "check_rotate_blocks_other_b",
     "check_rotate_blocks_partial_grads",
     "check_rotate_blocks_transpose",
+    "check_representation",
+    "check_representation_float64_float16",
+    "check_representation_shared_and_partial_grads",
 ]
 
 
@@ -475,6 +562,18 @@ class TestInterpreted:
         lines = result.detail.splitlines()
         assert sum(line.endswith("forward + grads match") for line in lines) == 9 * 4   # 9 cases x 4 dtypes
         assert any(line.startswith("gradcheck float64 triton") for line in lines)
+
+    def test_representation_kernels_match_reference(self, interpreted):
+        result = interpreted["check_representation"]
+        assert result.ok, result.detail
+        lines = result.detail.splitlines()
+        assert sum(line.endswith("forward + grads match") for line in lines) == 6 * 2 * 2   # cases x dtypes x layouts
+        assert sum(line.startswith("gradcheck float64 triton") for line in lines) == 2
+
+    @pytest.mark.parametrize("target", ["check_representation_float64_float16",
+                                        "check_representation_shared_and_partial_grads"])
+    def test_representation_other_dtypes_shared_tensors_partial_grads(self, interpreted, target):
+        assert interpreted[target].ok, interpreted[target].detail
 
     @pytest.mark.parametrize("target", ["check_rotate_blocks_other_b", "check_rotate_blocks_partial_grads"])
     def test_rotate_blocks_other_block_sizes_and_partial_grads(self, interpreted, target):
@@ -534,7 +633,7 @@ DECLARED_OPS = _declared_ops()
 
 
 def test_ops_are_found_in_core_and_plugins():
-    assert "rotate_blocks" in DECLARED_OPS
+    assert {"rotate_blocks", "apply_representation"} <= set(DECLARED_OPS)
     plugin_tops = {ep.value.split(".")[0] for ep in metadata.entry_points(group="zoo.plugins")}
     for top, op in {"zoo_akorn": "kuramoto_step", "zoo_msp": "lstsq_transition", "zoo_sngan": "conditional_batch_norm"}.items():
         if top in plugin_tops:

@@ -603,6 +603,14 @@ class TestBench:
         table = format_table(rows)
         assert "| tiny | forward | cpu | reference |" in table and "1.00x" in table
 
+    def test_baselines_are_timed_beside_the_reference(self):
+        cases = {"tiny": lambda: (torch.randn(3, 4), torch.randn(3, 2, 2, 2))}
+        slow = lambda x, R: [rotate_blocks_reference(x, R) for _ in range(20)][0]   # noqa: E731
+        rows = bench_op(ROTATE_OP, cases, device="cpu", compile=False, backward=False, warmup=1, runs=5,
+                        baselines={"twenty times": slow})
+        assert [r.provider for r in rows] == ["reference", "twenty times"]
+        assert rows[1].ratio < 1 and "| tiny | forward | cpu | twenty times |" in format_table(rows)
+
     def test_failing_provider_is_reported_not_raised(self):
         op = Op("broken", reference=_raises, triton=f"{__name__}:_raises")
         rows = bench_op(op, {"tiny": lambda: (torch.randn(1),)}, device="cpu", compile=False, backward=False, runs=1)

@@ -47,6 +47,7 @@ def rotate_blocks_reference(x: torch.Tensor, R: torch.Tensor, *, transpose: bool
     """Apply the per-token block-diagonal matrix R (or R^T) to x (differentiable, any float dtype and device)."""
     b = R.shape[-1]
     x_blocks = x.unflatten(-1, (x.shape[-1] // b, b))           # [..., T, K, b]
-    R = R.mT if transpose else R                                 # a view: nothing is materialised
-    y_blocks = (R @ x_blocks.unsqueeze(-1)).squeeze(-1)          # [..., T, K, b]
+    # einsum (not R @ x[..., None]): it folds dims R broadcasts over (heads) into one GEMM instead of
+    # a batch of tiny ones, about 2x faster on the CPU for GTA's shapes with the backward pass.
+    y_blocks = torch.einsum("...kji,...kj->...ki" if transpose else "...kij,...kj->...ki", R, x_blocks)
     return y_blocks.flatten(-2)                                  # [..., T, D]

@@ -14,7 +14,8 @@ from zoo_core.ops.representation.kernels import _representation_apply_kernel, _r
 from zoo_core.ops.representation.reference import segment_flags
 from zoo_core.ops.rotate_blocks.function import _ACC, _buffer_dtype, _outer_offsets
 
-__all__ = ["RepresentationFunction", "apply_representation_triton"]
+__all__ = ["Layout", "RepresentationFunction", "apply_representation_triton", "flip_layout", "layout_of",
+           "layout_tables", "pack_blocks"]
 
 _TILE = 1024       # elements (tokens x channels) per program
 _TILE_P = 128      # packed block elements per program of the outer-product kernel
@@ -24,7 +25,7 @@ Layout = tuple[tuple[int, int, bool], ...]
 
 
 @functools.lru_cache(maxsize=128)
-def _tables(layout: Layout, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, int]:
+def layout_tables(layout: Layout, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, int]:
     """The kernels' per-channel table ``[4, D]`` (SRC, NB, ROFF, RSTEP), the outer product's
     ``[2, NP]`` (GCH, XCH) and the largest block size, for one layout (cached per device)."""
     src, nb, roff, rstep, gch, xch = [], [], [], [], [], []
@@ -54,11 +55,17 @@ def _tables(layout: Layout, device: torch.device) -> tuple[torch.Tensor, torch.T
     return table, pairs, max([1] + [b for b, _, _ in layout])
 
 
-def _flipped(layout: Layout) -> Layout:
+def layout_of(segments: tuple, transpose: bool | tuple[bool, ...]) -> Layout:
+    """The hashable layout of (valid) segments and their transpose flags."""
+    return tuple((s.shape[-1], s.shape[-3], f) if isinstance(s, torch.Tensor) else (0, s, False)
+                 for s, f in zip(segments, segment_flags(transpose, len(segments))))
+
+
+def flip_layout(layout: Layout) -> Layout:
     return tuple((b, K, not flag) for b, K, flag in layout)
 
 
-def _pack(x: torch.Tensor, blocks: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def pack_blocks(x: torch.Tensor, blocks: tuple[torch.Tensor, ...]) -> torch.Tensor:
     """All segments' blocks as one contiguous ``[*leading, T or 1, sum K*b*b]`` buffer (a dummy for none)."""
     if not blocks:
         return x.new_zeros(1, 1)
@@ -76,7 +83,7 @@ def _apply(x: torch.Tensor, packed: torch.Tensor, layout: Layout, out_dtype: tor
     y = torch.empty(*batch, T, D, dtype=out_dtype, device=x.device)
     if y.numel() == 0:
         return y
-    table, _, bmax = _tables(layout, x.device)
+    table, _, bmax = layout_tables(layout, x.device)
     block_d = settings(D, limit=MAX_D, what="apply_representation: channels D").block
     block_t = max(1, min(next_power_of_2(T), _TILE // block_d))
     n_tblocks = cdiv(T, block_t)
@@ -93,7 +100,7 @@ def _apply(x: torch.Tensor, packed: torch.Tensor, layout: Layout, out_dtype: tor
 def _outer(g: torch.Tensor, x: torch.Tensor, layout: Layout, out_dtype: torch.dtype) -> torch.Tensor:
     """Launch the outer-product kernel: the packed blocks' gradient, full size ``[*batch, T, NP]``."""
     x = x.contiguous()
-    _, pairs, _ = _tables(layout, x.device)
+    _, pairs, _ = layout_tables(layout, x.device)
     T, D, n_p = g.shape[-2], g.shape[-1], pairs.shape[1]
     batch = g.shape[:-2]
     dp = torch.zeros(*batch, T, n_p, dtype=out_dtype, device=g.device)
@@ -117,7 +124,7 @@ class RepresentationFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, layout: Layout, *blocks: torch.Tensor) -> torch.Tensor:
-        packed = _pack(x, blocks)
+        packed = pack_blocks(x, blocks)
         ctx.save_for_backward(x, packed)
         ctx.layout, ctx.block_shapes = layout, [R.shape for R in blocks]
         return _apply(x, packed, layout, x.dtype)
@@ -130,7 +137,7 @@ class RepresentationFunction(torch.autograd.Function):
         need_dx, need_blocks = ctx.needs_input_grad[0], ctx.needs_input_grad[2:]
         dx = dblocks = None
         if need_dx:
-            dx = _apply(grad_y, packed, _flipped(ctx.layout), _buffer_dtype(x, grad_y.shape))
+            dx = _apply(grad_y, packed, flip_layout(ctx.layout), _buffer_dtype(x, grad_y.shape))
             dx = dx.sum_to_size(x.shape).to(x.dtype)
         if any(need_blocks):
             dp_full = _outer(grad_y, x, ctx.layout, _buffer_dtype(packed, (*grad_y.shape[:-1], packed.shape[-1])))
@@ -144,7 +151,5 @@ class RepresentationFunction(torch.autograd.Function):
 def apply_representation_triton(x: torch.Tensor, *segments: int | torch.Tensor,
                                 transpose: bool | tuple[bool, ...] = False) -> torch.Tensor:
     """The Triton implementation of ``zoo_core.ops.apply_representation`` (inputs validated by its ``OP``)."""
-    flags = segment_flags(transpose, len(segments))
-    layout = tuple((s.shape[-1], s.shape[-3], f) if isinstance(s, torch.Tensor) else (0, s, False)
-                   for s, f in zip(segments, flags))
-    return RepresentationFunction.apply(x, layout, *(s for s in segments if isinstance(s, torch.Tensor)))
+    blocks = (s for s in segments if isinstance(s, torch.Tensor))
+    return RepresentationFunction.apply(x, layout_of(segments, transpose), *blocks)

@@ -19,6 +19,29 @@ import triton.language as tl
 
 
 @triton.jit
+def represent_tile(x_row, p_row, TABLE, c, D, mask, BMAX: tl.constexpr, ACC: tl.constexpr):
+    """One tile of the representation applied: ``[rows, BLOCK_D]`` of ``sum_j P[ROFF + j*RSTEP] * x[SRC + j]``.
+
+    ``x_row`` / ``p_row`` point at each row's first channel / packed block element (``[rows, 1]``),
+    ``c`` are the tile's channels, ``mask`` the valid ``[rows, BLOCK_D]`` elements. Shared with
+    the fused attention kernel (``zoo_core.ops.representation_attention``).
+    """
+    in_row = c < D
+    src = tl.load(TABLE + c, mask=in_row, other=0)
+    nb = tl.load(TABLE + D + c, mask=in_row, other=0)
+    roff = tl.load(TABLE + 2 * D + c, mask=in_row, other=-1)
+    rstep = tl.load(TABLE + 3 * D + c, mask=in_row, other=0)
+    blocks = (roff >= 0)[None, :]
+    acc = tl.zeros(mask.shape, dtype=ACC)
+    for j in tl.static_range(BMAX):
+        m = mask & (j < nb)[None, :]
+        x_j = tl.load(x_row + (src + j)[None, :], mask=m, other=0.0).to(ACC)
+        r_j = tl.load(p_row + (roff + j * rstep)[None, :], mask=m & blocks, other=1.0).to(ACC)
+        acc += r_j * x_j
+    return acc
+
+
+@triton.jit
 def _representation_apply_kernel(
     X, P, Y, X_OFF, P_OFF, TABLE,
     x_stride_t, p_stride_t, T, D, n_tblocks,
@@ -29,22 +52,11 @@ def _representation_apply_kernel(
     n = pid // n_tblocks
     t = (pid % n_tblocks) * BLOCK_T + tl.arange(0, BLOCK_T)
     c = tl.arange(0, BLOCK_D)
-    in_row = c < D
-    src = tl.load(TABLE + c, mask=in_row, other=0)
-    nb = tl.load(TABLE + D + c, mask=in_row, other=0)
-    roff = tl.load(TABLE + 2 * D + c, mask=in_row, other=-1)
-    rstep = tl.load(TABLE + 3 * D + c, mask=in_row, other=0)
-    mask = (t[:, None] < T) & in_row[None, :]
+    mask = (t[:, None] < T) & (c < D)[None, :]
     t64 = t[:, None].to(tl.int64)
     x_row = X + tl.load(X_OFF + n) + t64 * x_stride_t
     p_row = P + tl.load(P_OFF + n) + t64 * p_stride_t
-    blocks = (roff >= 0)[None, :]
-    acc = tl.zeros([BLOCK_T, BLOCK_D], dtype=ACC)
-    for j in tl.static_range(BMAX):
-        m = mask & (j < nb)[None, :]
-        x_j = tl.load(x_row + (src + j)[None, :], mask=m, other=0.0).to(ACC)
-        r_j = tl.load(p_row + (roff + j * rstep)[None, :], mask=m & blocks, other=1.0).to(ACC)
-        acc += r_j * x_j
+    acc = represent_tile(x_row, p_row, TABLE, c, D, mask, BMAX, ACC)
     tl.store(Y + (n.to(tl.int64) * T + t64) * D + c[None, :], acc.to(Y.dtype.element_ty), mask=mask)
 
 

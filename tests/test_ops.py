@@ -21,7 +21,8 @@ import pytest
 import torch
 
 from zoo_core.errors import ZooError
-from zoo_core.ops import ENV_VAR, Op, OpDispatchError, TritonUnavailableError, apply_representation, choose_impl, rotate_blocks
+from zoo_core.ops import (ENV_VAR, Op, OpDispatchError, TritonUnavailableError, apply_representation, choose_impl,
+                          representation_attention, rotate_blocks)
 from zoo_core.ops import dispatch
 from zoo_core.ops.bench import bench_op, format_table
 from zoo_core.ops.launch import MAX_BLOCK, next_power_of_2, settings
@@ -221,6 +222,7 @@ def test_import_costs():
         "import torch, zoo_core.ops as ops; assert 'triton' not in sys.modules, 'zoo_core.ops imported triton'\n"
         "ops.rotate_blocks(torch.ones(2, 4), torch.ones(2, 2, 2, 2))\n"
         "ops.apply_representation(torch.ones(2, 5), 1, torch.ones(2, 2, 2, 2))\n"
+        "ops.representation_attention(*[torch.ones(2, 4)] * 3, 4, 4)\n"
         "assert 'triton' not in sys.modules, 'a CPU call imported triton'\n"
     )
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
@@ -411,6 +413,73 @@ class TestApplyRepresentationReference:
             apply_representation(*args, **kwargs)
 
 
+# --- representation_attention reference (no Triton) ------------------------------------------------
+
+
+class TestRepresentationAttentionReference:
+    @pytest.fixture(autouse=True)
+    def _auto_dispatch(self, clean_env):
+        """A ZOO_OPS_IMPL in the caller's shell must not change which path these tests take."""
+
+    @staticmethod
+    def _frames(g, T, *lead):
+        """Per-token orthogonal 4x4, 3x3 and 2x2 frames: GTA's [triv 2 | se3 8 | so3-like 3 | so2 4] for D = 17."""
+        return tuple(torch.linalg.qr(torch.randn(*lead, T, K, b, b, generator=g, dtype=torch.float64))[0]
+                     for K, b in ((2, 4), (1, 3), (2, 2)))
+
+    def test_identity_segments_give_plain_softmax_attention(self):
+        g = torch.Generator().manual_seed(0)
+        q, k, v = (torch.randn(2, 3, T, 8, generator=g, dtype=torch.float64) for T in (5, 7, 7))
+        want = torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3)
+        torch.testing.assert_close(representation_attention(q, k, v, 8, 8, scale=0.3), want)
+
+    def test_relabelling_the_world_frame_changes_nothing(self):
+        """Frames g -> g h for every query and key token: GTA's output only depends on relative frames."""
+        g = torch.Generator().manual_seed(1)
+        q, k, v = (torch.randn(2, 3, T, 17, generator=g, dtype=torch.float64) for T in (5, 7, 7))
+        fq, fk = self._frames(g, 5, 2, 1), self._frames(g, 7, 2, 1)
+        h = self._frames(g, 1)
+        moved_q, moved_k = (tuple(f @ hh for f, hh in zip(frames, h)) for frames in (fq, fk))
+        flags = (False, True, True, True) * 2           # q' = F^T q, k' = F^T k, o = F o'
+        out = representation_attention(q, k, v, 2, *fq, 2, *fk, transpose=flags)
+        torch.testing.assert_close(representation_attention(q, k, v, 2, *moved_q, 2, *moved_k, transpose=flags), out)
+        absolute = representation_attention(q, k, v, 2, *moved_q, 2, *fk, transpose=flags)   # only the queries moved
+        assert (absolute - out).abs().max() > 1e-3
+
+    def test_the_kernel_takes_no_calls_that_need_gradients(self):
+        from zoo_core.ops.representation_attention import OP
+
+        args, kwargs = OP.example()
+        assert OP.triton_unsupported(*args, **kwargs) is None
+        q = args[0].clone().requires_grad_()
+        assert "forward only" in OP.triton_unsupported(q, *args[1:], **kwargs)
+        with torch.no_grad():
+            assert OP.triton_unsupported(q, *args[1:], **kwargs) is None
+
+    @pytest.mark.parametrize(
+        ("segments", "kwargs", "error", "message"),
+        [
+            ((6,), {}, ValueError, "two equal halves"),
+            ((6, 2, torch.randn(5, 1, 4, 4)), {}, ValueError, "two equal halves"),
+            ((2, torch.randn(5, 1, 4, 4), 2, torch.randn(7, 2, 2, 2)), {}, ValueError,
+             r"query segment 1 is \('blocks', 1, 4\) but key segment 1 is \('blocks', 2, 2\)"),
+            ((2, torch.randn(5, 1, 3, 3), 2, torch.randn(7, 1, 3, 3)), {}, ValueError,
+             "query segments: apply_representation: the segments cover 2 \\+ 3 = 5 channels"),
+            ((6, 6), {"transpose": (True,)}, TypeError, "sequence of 2 bools"),
+            ((2, torch.randn(3, 5, 1, 4, 4), 2, torch.randn(7, 1, 4, 4)), {}, ValueError,
+             "must broadcast to the query tensor's"),
+            ((6, 6), {"scale": "big"}, TypeError, "scale must be a number"),
+        ],
+    )
+    def test_bad_inputs(self, segments, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            representation_attention(torch.randn(5, 6), torch.randn(7, 6), torch.randn(7, 6), *segments, **kwargs)
+
+    def test_needs_keys(self):
+        with pytest.raises(ValueError, match="at least one key token"):
+            representation_attention(torch.randn(5, 6), torch.randn(0, 6), torch.randn(0, 6), 6, 6)
+
+
 # --- the checker itself (pure PyTorch "kernels": no Triton needed) -----------------------------
 
 
@@ -509,6 +578,7 @@ TARGETS = [
     "check_representation",
     "check_representation_float64_float16",
     "check_representation_shared_and_partial_grads",
+    "check_representation_attention",
 ]
 
 
@@ -574,6 +644,11 @@ class TestInterpreted:
                                         "check_representation_shared_and_partial_grads"])
     def test_representation_other_dtypes_shared_tensors_partial_grads(self, interpreted, target):
         assert interpreted[target].ok, interpreted[target].detail
+
+    def test_fused_representation_attention_matches_reference(self, interpreted):
+        result = interpreted["check_representation_attention"]
+        assert result.ok, result.detail
+        assert sum(line.endswith("contiguous: forward match") for line in result.detail.splitlines()) == 2 * 3
 
     @pytest.mark.parametrize("target", ["check_rotate_blocks_other_b", "check_rotate_blocks_partial_grads"])
     def test_rotate_blocks_other_block_sizes_and_partial_grads(self, interpreted, target):
@@ -641,7 +716,7 @@ DECLARED_OPS = _declared_ops()
 
 
 def test_ops_are_found_in_core_and_plugins():
-    assert {"rotate_blocks", "apply_representation"} <= set(DECLARED_OPS)
+    assert {"rotate_blocks", "apply_representation", "representation_attention"} <= set(DECLARED_OPS)
     plugin_tops = {ep.value.split(".")[0] for ep in metadata.entry_points(group="zoo.plugins")}
     for top, op in {"zoo_akorn": "kuramoto_step", "zoo_msp": "lstsq_transition", "zoo_sngan": "conditional_batch_norm"}.items():
         if top in plugin_tops:

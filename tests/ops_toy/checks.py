@@ -175,3 +175,34 @@ def check_representation_shared_and_partial_grads():
     for got, want in zip(grads["triton"], grads["reference"]):
         torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
     return ["shared segment tensor and partial gradients: match"]
+
+
+def check_representation_attention():
+    """The fused GTA attention forward vs transform + softmax attention + transform: self-attention with GTA's
+    [triv | se3 | so3 (3x3, 5x5) | so2] and the query's transposes, cross-attention with odd Tq / Tk (masked query
+    and key blocks, padded head dim), blocks shared over heads and tokens, float32 / bfloat16 / float16."""
+    from zoo_core.ops.representation_attention import OP
+    from zoo_core.ops.testing import case
+
+    g = torch.Generator().manual_seed(19)
+
+    def r(*shape):
+        return torch.randn(shape, generator=g)
+
+    def o(*shape):   # orthogonal blocks (rotations), as GTA's: random ones blow bfloat16 rounding up
+        return torch.linalg.qr(r(*shape))[0]
+
+    def gta(T):
+        D1, D2 = o(2, 1, T, 1, 3, 3), o(2, 1, T, 1, 5, 5)
+        return (2, o(2, 1, T, 2, 4, 4), D1, D2, o(T, 3, 2, 2))
+
+    self_attn = gta(20)
+    cases = [
+        case(r(2, 2, 20, 24), r(2, 2, 20, 24), r(2, 2, 20, 24), *self_attn, *self_attn,
+             transpose=(False, True, False, False, False) + (False,) * 5),
+        case(r(3, 17, 10), r(3, 37, 10), r(3, 37, 10), o(1, 1, 2, 3, 3), 4, o(3, 37, 2, 3, 3), 4,
+             transpose=True, scale=0.7),
+    ]
+    with torch.no_grad():
+        return check_op(OP, cases, dtypes=(torch.float32, torch.bfloat16, torch.float16), grad=False, strided=False,
+                        gradcheck=(), tolerances={torch.bfloat16: (3e-2, 3e-2), torch.float16: (4e-3, 4e-3)})

@@ -12,7 +12,7 @@ from zoo_core.ops.launch import cdiv, next_power_of_2, settings
 from zoo_core.ops.representation import MAX_D
 from zoo_core.ops.representation.kernels import _representation_apply_kernel, _representation_outer_kernel
 from zoo_core.ops.representation.reference import segment_flags
-from zoo_core.ops.rotate_blocks.function import _ACC, _buffer_dtype, _outer_offsets
+from zoo_core.ops.rotate_blocks.function import ACC_DTYPES, buffer_dtype, outer_offsets
 
 __all__ = ["Layout", "RepresentationFunction", "apply_representation_triton", "flip_layout", "layout_of",
            "layout_tables", "pack_blocks"]
@@ -87,11 +87,11 @@ def _apply(x: torch.Tensor, packed: torch.Tensor, layout: Layout, out_dtype: tor
     block_d = settings(D, limit=MAX_D, what="apply_representation: channels D").block
     block_t = max(1, min(next_power_of_2(T), _TILE // block_d))
     n_tblocks = cdiv(T, block_t)
-    x_off, x_st = _outer_offsets(x, (*batch, T), 1)
-    p_off, p_st = _outer_offsets(packed, (*batch, T), 1)
+    x_off, x_st = outer_offsets(x, (*batch, T), 1)
+    p_off, p_st = outer_offsets(packed, (*batch, T), 1)
     _representation_apply_kernel[(math.prod(batch) * n_tblocks,)](
         x, packed, y, x_off, p_off, table, x_st, p_st, T, D, n_tblocks,
-        BMAX=bmax, ACC=_ACC[x.dtype], BLOCK_T=block_t, BLOCK_D=block_d,
+        BMAX=bmax, ACC=ACC_DTYPES[x.dtype], BLOCK_T=block_t, BLOCK_D=block_d,
         num_warps=settings(block_t * block_d).num_warps,
     )
     return y
@@ -109,10 +109,10 @@ def _outer(g: torch.Tensor, x: torch.Tensor, layout: Layout, out_dtype: torch.dt
     block_p = min(next_power_of_2(n_p), _TILE_P)
     block_t = max(1, min(next_power_of_2(T), _TILE // block_p))
     n_tblocks = cdiv(T, block_t)
-    x_off, x_st = _outer_offsets(x, (*batch, T), 1)
+    x_off, x_st = outer_offsets(x, (*batch, T), 1)
     _representation_outer_kernel[(math.prod(batch) * n_tblocks, cdiv(n_p, block_p))](
         g, x, dp, x_off, pairs, x_st, T, D, n_p, n_tblocks,
-        ACC=_ACC[g.dtype], BLOCK_T=block_t, BLOCK_P=block_p, num_warps=settings(block_t * block_p).num_warps,
+        ACC=ACC_DTYPES[g.dtype], BLOCK_T=block_t, BLOCK_P=block_p, num_warps=settings(block_t * block_p).num_warps,
     )
     return dp
 
@@ -137,10 +137,10 @@ class RepresentationFunction(torch.autograd.Function):
         need_dx, need_blocks = ctx.needs_input_grad[0], ctx.needs_input_grad[2:]
         dx = dblocks = None
         if need_dx:
-            dx = _apply(grad_y, packed, flip_layout(ctx.layout), _buffer_dtype(x, grad_y.shape))
+            dx = _apply(grad_y, packed, flip_layout(ctx.layout), buffer_dtype(x, grad_y.shape))
             dx = dx.sum_to_size(x.shape).to(x.dtype)
         if any(need_blocks):
-            dp_full = _outer(grad_y, x, ctx.layout, _buffer_dtype(packed, (*grad_y.shape[:-1], packed.shape[-1])))
+            dp_full = _outer(grad_y, x, ctx.layout, buffer_dtype(packed, (*grad_y.shape[:-1], packed.shape[-1])))
             dp = dp_full.sum_to_size(packed.shape)
             sizes = [math.prod(shape[-3:]) for shape in ctx.block_shapes]
             dblocks = [d.reshape(*packed.shape[:-1], *shape[-3:]).sum_to_size(shape).to(x.dtype) if need else None

@@ -14,7 +14,7 @@ from zoo_core.ops.launch import cdiv, next_power_of_2
 from zoo_core.ops.representation.function import flip_layout, layout_of, layout_tables, pack_blocks
 from zoo_core.ops.representation_attention.kernels import _representation_attention_fwd_kernel
 from zoo_core.ops.representation_attention.reference import split_segments
-from zoo_core.ops.rotate_blocks.function import _outer_offsets
+from zoo_core.ops.rotate_blocks.function import outer_offsets
 
 __all__ = ["representation_attention_triton"]
 
@@ -45,8 +45,8 @@ def representation_attention_triton(q: torch.Tensor, k: torch.Tensor, v: torch.T
     table_q, _, bmax = layout_tables(q_layout, q.device)
     table_k, _, _ = layout_tables(k_layout, q.device)
     table_o, _, _ = layout_tables(flip_layout(q_layout), q.device)
-    pq_off, pq_st = _outer_offsets(pq, (*batch, Tq), 1)
-    pk_off, pk_st = _outer_offsets(pk, (*batch, Tk), 1)
+    pq_off, pq_st = outer_offsets(pq, (*batch, Tq), 1)
+    pk_off, pk_st = outer_offsets(pk, (*batch, Tk), 1)
     n_mblocks = cdiv(Tq, _BLOCK_M)
     _representation_attention_fwd_kernel[(math.prod(batch) * n_mblocks,)](
         q, k, v, o, pq, pk, pq_off, pk_off, table_q, table_k, table_o, pq_st, pk_st, Tq, Tk, D, n_mblocks,

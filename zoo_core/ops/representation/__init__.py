@@ -52,8 +52,9 @@ def apply_representation(x: torch.Tensor, *segments: int | torch.Tensor, transpo
             ``x [B, H, T, D]``); a token dim of 1 shares the blocks over tokens. Repeat tensors to
             alternate block sizes: ``D1, D2, D1, D2`` for two copies of SO(3) degrees 1 and 2.
         transpose: apply R^T (without materialising it): ``True`` for every segment, or one
-            bool per segment (ignored for identity segments), e.g. GTA's query with
-            ``(False, True, False, False)`` for ``[triv | se3 | so3 | so2]``.
+            bool per segment (ignored for identity segments), e.g. GTA's query
+            ``apply_representation(q, n_triv, E, D1, D2, R, transpose=(False, True, False, False, False))``
+            (E^T on the SE(3) part, one SO(3) copy and the SO(2) part as given).
         impl: ``None`` (CUDA tensors -> Triton, else reference; env ``ZOO_OPS_IMPL`` overrides),
             ``"reference"`` or ``"triton"``.
 

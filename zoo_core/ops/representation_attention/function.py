@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import torch
-
 import triton.language as tl
 
 from zoo_core.ops.dispatch import interpreter_enabled

@@ -21,7 +21,8 @@ import pytest
 import torch
 
 from zoo_core.errors import ZooError
-from zoo_core.ops import ENV_VAR, Op, OpDispatchError, TritonUnavailableError, choose_impl, rotate_blocks
+from zoo_core.ops import (ENV_VAR, Op, OpDispatchError, TritonUnavailableError, apply_representation, choose_impl,
+                          representation_attention, rotate_blocks)
 from zoo_core.ops import dispatch
 from zoo_core.ops.bench import bench_op, format_table
 from zoo_core.ops.launch import MAX_BLOCK, next_power_of_2, settings
@@ -220,6 +221,8 @@ def test_import_costs():
         "import sys, zoo_core; assert 'torch' not in sys.modules, 'zoo_core imported torch'\n"
         "import torch, zoo_core.ops as ops; assert 'triton' not in sys.modules, 'zoo_core.ops imported triton'\n"
         "ops.rotate_blocks(torch.ones(2, 4), torch.ones(2, 2, 2, 2))\n"
+        "ops.apply_representation(torch.ones(2, 5), 1, torch.ones(2, 2, 2, 2))\n"
+        "ops.representation_attention(*[torch.ones(2, 4)] * 3, 4, 4)\n"
         "assert 'triton' not in sys.modules, 'a CPU call imported triton'\n"
     )
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
@@ -277,6 +280,23 @@ class TestRotateBlocksReference:
         assert torch.autograd.gradcheck(rotate_blocks_reference, (x, R))
         assert torch.autograd.gradgradcheck(rotate_blocks_reference, (x, R))
 
+    @pytest.mark.parametrize("b", [2, 3, 5])
+    def test_transpose_applies_the_transposed_blocks(self, b):
+        g = torch.Generator().manual_seed(b)
+        x = torch.randn(2, 1, 3, 2 * b, generator=g, dtype=torch.float64)
+        R = torch.randn(3, 2, b, b, generator=g, dtype=torch.float64)
+        y = rotate_blocks(x, R, transpose=True)
+        torch.testing.assert_close(y, _rotate_loop(x, R.mT.contiguous()))
+        Q = torch.linalg.qr(R)[0]                      # orthogonal blocks: R^T undoes R
+        torch.testing.assert_close(rotate_blocks(rotate_blocks(x, Q), Q, transpose=True), x.expand(2, 1, 3, 2 * b))
+        R.requires_grad_(True)
+        assert torch.autograd.gradcheck(lambda x, R: rotate_blocks_reference(x, R, transpose=True),
+                                        (x.requires_grad_(True), R))
+
+    def test_transpose_must_be_a_bool(self):
+        with pytest.raises(TypeError, match="transpose must be True or False, got 'yes'"):
+            rotate_blocks(torch.randn(5, 4), torch.randn(5, 2, 2, 2), transpose="yes")
+
     def test_empty_and_non_contiguous(self):
         assert rotate_blocks(torch.randn(0, 5, 4), torch.randn(5, 2, 2, 2)).shape == (0, 5, 4)
         assert rotate_blocks(torch.randn(3, 0, 6), torch.randn(0, 2, 3, 3)).shape == (3, 0, 6)
@@ -308,6 +328,156 @@ class TestRotateBlocksReference:
         clean_env.setattr(dispatch, "_import_triton", lambda: None)
         with pytest.raises(ValueError, match="TRITON_INTERPRET=1"):
             rotate_blocks(torch.randn(5, 4), torch.randn(5, 2, 2, 2), impl="triton")
+
+
+# --- apply_representation reference (no Triton) --------------------------------------------------
+
+
+def _dense(segments, flags, T, D):
+    """Each token's whole D x D block-diagonal matrix (leading dims of the segments broadcast)."""
+    tensors = [s for s in segments if isinstance(s, torch.Tensor)]
+    lead = torch.broadcast_shapes(*(s.shape[:-4] for s in tensors))
+    M = torch.zeros(*lead, T, D, D, dtype=torch.float64)
+    c = 0
+    for s, flag in zip(segments, flags):
+        if not isinstance(s, torch.Tensor):
+            M[..., range(c, c + s), range(c, c + s)] = 1.0
+            c += s
+            continue
+        b = s.shape[-1]
+        for k in range(s.shape[-3]):
+            block = s[..., k, :, :].expand(*lead, T, b, b)
+            M[..., c:c + b, c:c + b] = block.mT if flag else block
+            c += b
+    return M
+
+
+class TestApplyRepresentationReference:
+    @pytest.fixture(autouse=True)
+    def _auto_dispatch(self, clean_env):
+        """A ZOO_OPS_IMPL in the caller's shell must not change which path these tests take."""
+
+    def _gta(self, g):
+        """x [B=2, H=3, T=4, D=31] and GTA's [triv 3 | se3 2x4 | so3 (3, 5) x 2 | so2 2x2] with the query's transposes."""
+        D1, D2 = (torch.randn(2, 1, 4, 1, b, b, generator=g, dtype=torch.float64) for b in (3, 5))
+        segments = (3, torch.randn(2, 1, 4, 2, 4, 4, generator=g, dtype=torch.float64), D1, D2, D1, D2,
+                    torch.randn(1, 2, 2, 2, generator=g, dtype=torch.float64))
+        flags = (False, True, False, False, False, False, True)
+        return torch.randn(2, 3, 4, 31, generator=g, dtype=torch.float64), segments, flags
+
+    def test_matches_the_dense_block_diagonal_matrix(self):
+        x, segments, flags = self._gta(torch.Generator().manual_seed(0))
+        y = apply_representation(x, *segments, transpose=flags)
+        want = (_dense(segments, flags, 4, 31) @ x.unsqueeze(-1)).squeeze(-1)
+        torch.testing.assert_close(y, want)
+        every = apply_representation(x, *segments, transpose=True)
+        torch.testing.assert_close(every, (_dense(segments, (True,) * 7, 4, 31) @ x.unsqueeze(-1)).squeeze(-1))
+
+    def test_transpose_undoes_orthogonal_blocks_and_gradcheck(self):
+        g = torch.Generator().manual_seed(1)
+        Q = torch.linalg.qr(torch.randn(5, 2, 3, 3, generator=g, dtype=torch.float64))[0]
+        E = torch.linalg.qr(torch.randn(1, 1, 4, 4, generator=g, dtype=torch.float64))[0]
+        x = torch.randn(2, 5, 12, generator=g, dtype=torch.float64)
+        y = apply_representation(x, Q, 2, E)
+        torch.testing.assert_close(apply_representation(y, Q, 2, E, transpose=True), x)
+        torch.testing.assert_close(y[..., 6:8], x[..., 6:8])
+        leaves = (x[:1, :3].clone().requires_grad_(), Q[:3].clone().requires_grad_(), E.clone().requires_grad_())
+        assert torch.autograd.gradcheck(
+            lambda x, Q, E: apply_representation(x, Q, 2, E, transpose=(True, False, False)), leaves)
+
+    def test_broadcast_and_empty(self):
+        x, R = torch.randn(5, 6), torch.randn(3, 5, 2, 2, 2)
+        assert apply_representation(x, 2, R).shape == (3, 5, 6)
+        assert apply_representation(torch.randn(2, 0, 7), 3, torch.randn(0, 1, 4, 4)).shape == (2, 0, 7)
+
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "error", "message"),
+        [
+            ((torch.randn(5, 10), 2, torch.randn(5, 2, 3, 3)), {}, ValueError,
+             r"segments cover 2 \+ 6 = 8 channels, but x's last dim is 10"),
+            ((torch.randn(5, 8), 2.0, torch.randn(5, 2, 3, 3)), {}, TypeError, "segment 0 .* must be an int"),
+            ((torch.randn(5, 8), True, torch.randn(5, 2, 3, 3)), {}, TypeError, "segment 0"),
+            ((torch.randn(5, 8), -1, torch.randn(5, 3, 3, 3)), {}, ValueError, "negative channel count"),
+            ((torch.randn(5, 8), 2, torch.randn(5, 2, 3, 2)), {}, ValueError, r"segment 1 \(blocks \[5, 2, 3, 2\]\)"),
+            ((torch.randn(5, 18), torch.randn(5, 2, 9, 9)), {}, ValueError, "1 <= b <= 8"),
+            ((torch.randn(5, 6), torch.randn(4, 2, 3, 3)), {}, ValueError, "token dim 4; it must be 1 or x's T=5"),
+            ((torch.randn(5, 6), torch.randn(5, 2, 3, 3, dtype=torch.float64)), {}, ValueError, "must match x"),
+            ((torch.randn(2, 5, 6), torch.randn(3, 5, 2, 3, 3)), {}, ValueError, "do not broadcast"),
+            ((torch.randn(5, 6),), {}, ValueError, "at least one segment"),
+            ((torch.randn(5, 6), 6), {"transpose": (True, False)}, TypeError, "sequence of 1 bools"),
+            ((torch.ones(5, 6, dtype=torch.int64), 6), {}, ValueError, "floating-point x"),
+        ],
+    )
+    def test_bad_inputs(self, args, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            apply_representation(*args, **kwargs)
+
+
+# --- representation_attention reference (no Triton) ------------------------------------------------
+
+
+class TestRepresentationAttentionReference:
+    @pytest.fixture(autouse=True)
+    def _auto_dispatch(self, clean_env):
+        """A ZOO_OPS_IMPL in the caller's shell must not change which path these tests take."""
+
+    @staticmethod
+    def _frames(g, T, *lead):
+        """Per-token orthogonal 4x4, 3x3 and 2x2 frames: GTA's [triv 2 | se3 8 | so3-like 3 | so2 4] for D = 17."""
+        return tuple(torch.linalg.qr(torch.randn(*lead, T, K, b, b, generator=g, dtype=torch.float64))[0]
+                     for K, b in ((2, 4), (1, 3), (2, 2)))
+
+    def test_identity_segments_give_plain_softmax_attention(self):
+        g = torch.Generator().manual_seed(0)
+        q, k, v = (torch.randn(2, 3, T, 8, generator=g, dtype=torch.float64) for T in (5, 7, 7))
+        want = torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=0.3)
+        torch.testing.assert_close(representation_attention(q, k, v, 8, 8, scale=0.3), want)
+
+    def test_relabelling_the_world_frame_changes_nothing(self):
+        """Frames g -> g h for every query and key token: GTA's output only depends on relative frames."""
+        g = torch.Generator().manual_seed(1)
+        q, k, v = (torch.randn(2, 3, T, 17, generator=g, dtype=torch.float64) for T in (5, 7, 7))
+        fq, fk = self._frames(g, 5, 2, 1), self._frames(g, 7, 2, 1)
+        h = self._frames(g, 1)
+        moved_q, moved_k = (tuple(f @ hh for f, hh in zip(frames, h)) for frames in (fq, fk))
+        flags = (False, True, True, True) * 2           # q' = F^T q, k' = F^T k, o = F o'
+        out = representation_attention(q, k, v, 2, *fq, 2, *fk, transpose=flags)
+        torch.testing.assert_close(representation_attention(q, k, v, 2, *moved_q, 2, *moved_k, transpose=flags), out)
+        absolute = representation_attention(q, k, v, 2, *moved_q, 2, *fk, transpose=flags)   # only the queries moved
+        assert (absolute - out).abs().max() > 1e-3
+
+    def test_the_kernel_takes_no_calls_that_need_gradients(self):
+        from zoo_core.ops.representation_attention import OP
+
+        args, kwargs = OP.example()
+        assert OP.triton_unsupported(*args, **kwargs) is None
+        q = args[0].clone().requires_grad_()
+        assert "forward only" in OP.triton_unsupported(q, *args[1:], **kwargs)
+        with torch.no_grad():
+            assert OP.triton_unsupported(q, *args[1:], **kwargs) is None
+
+    @pytest.mark.parametrize(
+        ("segments", "kwargs", "error", "message"),
+        [
+            ((6,), {}, ValueError, "two equal halves"),
+            ((6, 2, torch.randn(5, 1, 4, 4)), {}, ValueError, "two equal halves"),
+            ((2, torch.randn(5, 1, 4, 4), 2, torch.randn(7, 2, 2, 2)), {}, ValueError,
+             r"query segment 1 is \('blocks', 1, 4\) but key segment 1 is \('blocks', 2, 2\)"),
+            ((2, torch.randn(5, 1, 3, 3), 2, torch.randn(7, 1, 3, 3)), {}, ValueError,
+             "query segments: apply_representation: the segments cover 2 \\+ 3 = 5 channels"),
+            ((6, 6), {"transpose": (True,)}, TypeError, "sequence of 2 bools"),
+            ((2, torch.randn(3, 5, 1, 4, 4), 2, torch.randn(7, 1, 4, 4)), {}, ValueError,
+             "must broadcast to the query tensor's"),
+            ((6, 6), {"scale": "big"}, TypeError, "scale must be a number"),
+        ],
+    )
+    def test_bad_inputs(self, segments, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            representation_attention(torch.randn(5, 6), torch.randn(7, 6), torch.randn(7, 6), *segments, **kwargs)
+
+    def test_needs_keys(self):
+        with pytest.raises(ValueError, match="at least one key token"):
+            representation_attention(torch.randn(5, 6), torch.randn(0, 6), torch.randn(0, 6), 6, 6)
 
 
 # --- the checker itself (pure PyTorch "kernels": no Triton needed) -----------------------------
@@ -404,6 +574,11 @@ TARGETS = [
     "check_rotate_blocks_b3",
     "check_rotate_blocks_other_b",
     "check_rotate_blocks_partial_grads",
+    "check_rotate_blocks_transpose",
+    "check_representation",
+    "check_representation_float64_float16",
+    "check_representation_shared_and_partial_grads",
+    "check_representation_attention",
 ]
 
 
@@ -451,6 +626,30 @@ class TestInterpreted:
         assert any("[0, 2, " in line for line in lines) and any("[0, 3, " in line for line in lines)
         assert any(line.startswith("gradcheck float64 triton") for line in lines)
 
+    def test_rotate_blocks_transpose_kernels_match_reference(self, interpreted):
+        result = interpreted["check_rotate_blocks_transpose"]
+        assert result.ok, result.detail
+        lines = result.detail.splitlines()
+        assert sum(line.endswith("forward + grads match") for line in lines) == 9 * 4   # 9 cases x 4 dtypes
+        assert any(line.startswith("gradcheck float64 triton") for line in lines)
+
+    def test_representation_kernels_match_reference(self, interpreted):
+        result = interpreted["check_representation"]
+        assert result.ok, result.detail
+        lines = result.detail.splitlines()
+        assert sum(line.endswith("forward + grads match") for line in lines) == 6 * 2 * 2   # cases x dtypes x layouts
+        assert sum(line.startswith("gradcheck float64 triton") for line in lines) == 2
+
+    @pytest.mark.parametrize("target", ["check_representation_float64_float16",
+                                        "check_representation_shared_and_partial_grads"])
+    def test_representation_other_dtypes_shared_tensors_partial_grads(self, interpreted, target):
+        assert interpreted[target].ok, interpreted[target].detail
+
+    def test_fused_representation_attention_matches_reference(self, interpreted):
+        result = interpreted["check_representation_attention"]
+        assert result.ok, result.detail
+        assert sum(line.endswith("contiguous: forward match") for line in result.detail.splitlines()) == 2 * 3
+
     @pytest.mark.parametrize("target", ["check_rotate_blocks_other_b", "check_rotate_blocks_partial_grads"])
     def test_rotate_blocks_other_block_sizes_and_partial_grads(self, interpreted, target):
         assert interpreted[target].ok, interpreted[target].detail
@@ -478,6 +677,14 @@ class TestBench:
         assert all(r.ratio == 1.0 and 0 < r.min_ms <= r.median_ms for r in rows)
         table = format_table(rows)
         assert "| tiny | forward | cpu | reference |" in table and "1.00x" in table
+
+    def test_baselines_are_timed_beside_the_reference(self):
+        cases = {"tiny": lambda: (torch.randn(3, 4), torch.randn(3, 2, 2, 2))}
+        slow = lambda x, R: [rotate_blocks_reference(x, R) for _ in range(20)][0]   # noqa: E731
+        rows = bench_op(ROTATE_OP, cases, device="cpu", compile=False, backward=False, warmup=1, runs=5,
+                        baselines={"twenty times": slow})
+        assert [r.provider for r in rows] == ["reference", "twenty times"]
+        assert rows[1].ratio < 1 and "| tiny | forward | cpu | twenty times |" in format_table(rows)
 
     def test_failing_provider_is_reported_not_raised(self):
         op = Op("broken", reference=_raises, triton=f"{__name__}:_raises")
@@ -509,7 +716,7 @@ DECLARED_OPS = _declared_ops()
 
 
 def test_ops_are_found_in_core_and_plugins():
-    assert "rotate_blocks" in DECLARED_OPS
+    assert {"rotate_blocks", "apply_representation", "representation_attention"} <= set(DECLARED_OPS)
     plugin_tops = {ep.value.split(".")[0] for ep in metadata.entry_points(group="zoo.plugins")}
     for top, op in {"zoo_akorn": "kuramoto_step", "zoo_msp": "lstsq_transition", "zoo_sngan": "conditional_batch_norm"}.items():
         if top in plugin_tops:

@@ -1,4 +1,5 @@
-"""Time an op's implementations: reference eager, reference ``torch.compile``d, Triton (CUDA only).
+"""Time an op's implementations: reference eager, reference ``torch.compile``d, Triton (CUDA only),
+and any baselines given (e.g. the naive code the op replaces).
 
 Median of ``runs`` timed calls after ``warmup`` calls (which also absorb compilation), forward
 alone and forward + backward. Ratios are speed-ups over the eager reference (> 1 = faster).
@@ -95,6 +96,7 @@ def bench_op(
     warmup: int = 3,
     runs: int = 20,
     kwargs: Mapping[str, Any] | None = None,
+    baselines: Mapping[str, Callable[..., Any]] | None = None,
 ) -> list[BenchRow]:
     """Time ``op``'s providers on each case.
 
@@ -106,16 +108,20 @@ def bench_op(
         compile: include ``torch.compile(op.reference)``.
         warmup, runs: calls before timing and timed calls (median reported).
         kwargs: keyword arguments passed to every call (non-tensor settings such as ``n=4``).
+        baselines: name -> another implementation with the op's signature, timed like the
+            others (its ratio, too, is against the eager reference: below 1 = slower).
 
     Returns:
-        Rows for ``format_table``. Providers: ``reference``, ``reference+compile`` and, on
-        CUDA with Triton installed, ``triton``.
+        Rows for ``format_table``. Providers: ``reference``, ``reference+compile``, the
+        baselines and, on CUDA with Triton installed, ``triton``.
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     providers: dict[str, Callable[[], Callable[..., Any]]] = {"reference": lambda: op.reference}
     if compile:
         compiled = torch.compile(op.reference, dynamic=False)
         providers["reference+compile"] = lambda: compiled
+    for name, fn in (baselines or {}).items():
+        providers[name] = lambda fn=fn: fn
     if device.type == "cuda":
         providers["triton"] = lambda: op.resolve("triton")
     modes = ("forward", "forward+backward") if backward else ("forward",)

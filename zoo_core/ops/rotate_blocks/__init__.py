@@ -17,7 +17,7 @@ KERNEL_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 """dtypes the Triton kernel computes in (others run on the reference)."""
 
 
-def _triton_unsupported(x: torch.Tensor, R: torch.Tensor) -> str | None:
+def _triton_unsupported(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False) -> str | None:
     if x.dtype not in KERNEL_DTYPES:
         return f"the kernel supports {', '.join(map(str, KERNEL_DTYPES))}, not {x.dtype}"
     return None
@@ -29,13 +29,15 @@ OP = Op("rotate_blocks", reference=rotate_blocks_reference,
         example=lambda: ((torch.randn(3, 4), torch.randn(3, 2, 2, 2)), {}))
 
 
-def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, impl: str | None = None) -> torch.Tensor:
+def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False, impl: str | None = None) -> torch.Tensor:
     """Rotate each token's feature blocks: ``y[..., t, k*b:(k+1)*b] = R[..., t, k] @ x[..., t, k*b:(k+1)*b]``.
 
     Args:
         x: ``[..., T, D]`` features, ``D = K * b``.
         R: ``[..., T, K, b, b]`` per-token blocks (b = 2 or 3 in practice; up to 8). Leading dims
             broadcast against x's; the token dim may be 1 to share R across tokens.
+        transpose: apply each block's transpose ``R[..., t, k]^T`` instead (the inverse of a
+            rotation), without materialising it.
         impl: ``None`` (CUDA tensors -> Triton, else reference; env ``ZOO_OPS_IMPL`` overrides),
             ``"reference"`` or ``"triton"``.
 
@@ -55,5 +57,7 @@ def rotate_blocks(x: torch.Tensor, R: torch.Tensor, *, impl: str | None = None) 
         >>> y = rotate_blocks(x, R)
         >>> torch.allclose(y.norm(dim=-1), x.norm(dim=-1))           # rotations keep norms
         True
+        >>> torch.allclose(rotate_blocks(y, R, transpose=True), x, atol=1e-6)   # R^T undoes R
+        True
     """
-    return OP(x, R, impl=impl)
+    return OP(x, R, transpose=transpose, impl=impl)

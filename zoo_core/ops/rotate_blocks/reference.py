@@ -1,6 +1,6 @@
 """Block-diagonal rotation per token, in plain PyTorch: the spec the kernels are tested against.
 
-    y[..., t, k*b:(k+1)*b] = R[..., t, k] @ x[..., t, k*b:(k+1)*b]
+    y[..., t, k*b:(k+1)*b] = R[..., t, k] @ x[..., t, k*b:(k+1)*b]      (transpose=True: R[..., t, k]^T @ ...)
 
 x is ``[..., T, D]`` with ``D = K * b``; R is ``[..., T, K, b, b]``. Leading dims broadcast
 against each other, and R's token dim may be 1 (one rotation shared by all tokens).
@@ -16,7 +16,7 @@ MAX_B = 8
 """Largest block size accepted (GTA/AKOrN/NFT use 2 and 3; SO(3) irreps of degree 2 use 5)."""
 
 
-def check_inputs(x: torch.Tensor, R: torch.Tensor) -> None:
+def check_inputs(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False) -> None:
     """Raise a clear error unless ``x`` and ``R`` fit ``rotate_blocks``'s contract."""
     if not isinstance(x, torch.Tensor) or not isinstance(R, torch.Tensor):
         raise TypeError(f"rotate_blocks expects tensors x and R, got {type(x).__name__} and {type(R).__name__}.")
@@ -39,11 +39,15 @@ def check_inputs(x: torch.Tensor, R: torch.Tensor) -> None:
         raise ValueError(f"x and R must share dtype and device; got x {x.dtype} on {x.device}, R {R.dtype} on {R.device}.")
     if not x.dtype.is_floating_point:
         raise ValueError(f"rotate_blocks needs floating-point tensors, got {x.dtype}.")
+    if not isinstance(transpose, bool):
+        raise TypeError(f"rotate_blocks: transpose must be True or False, got {transpose!r}.")
 
 
-def rotate_blocks_reference(x: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
-    """Apply the per-token block-diagonal matrix R to x (differentiable, any float dtype and device)."""
+def rotate_blocks_reference(x: torch.Tensor, R: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
+    """Apply the per-token block-diagonal matrix R (or R^T) to x (differentiable, any float dtype and device)."""
     b = R.shape[-1]
     x_blocks = x.unflatten(-1, (x.shape[-1] // b, b))           # [..., T, K, b]
-    y_blocks = (R @ x_blocks.unsqueeze(-1)).squeeze(-1)          # [..., T, K, b]
+    # einsum (not R @ x[..., None]): it folds dims R broadcasts over (heads) into one GEMM instead of
+    # a batch of tiny ones, about 2x faster on the CPU for GTA's shapes with the backward pass.
+    y_blocks = torch.einsum("...kji,...kj->...ki" if transpose else "...kij,...kj->...ki", R, x_blocks)
     return y_blocks.flatten(-2)                                  # [..., T, D]

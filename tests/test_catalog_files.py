@@ -154,3 +154,26 @@ def test_installed_copy_is_flagged(packaged, tmp_path, monkeypatch):
     checkout = tmp_path / "checkout"
     assert not catalog_edit._installed(checkout / "catalog.yaml")
 
+
+
+def test_second_read_comes_from_the_cache(packaged, tmp_path, monkeypatch):
+    """`zoo list` reads every plugin's catalog.yaml: a clean file is parsed once (no YAML after)."""
+    import zoo_core.catalog_yaml as catalog_yaml
+
+    monkeypatch.setenv("ZOO_CATALOG_CACHE", str(tmp_path / "cache"))
+    first = package_catalog("zoo_cat_data")
+
+    def no_yaml(*args, **kwargs):
+        raise AssertionError("the YAML reader ran although the file is cached")
+
+    monkeypatch.setattr(catalog_yaml, "_Reader", no_yaml)
+    again = package_catalog("zoo_cat_data")
+    assert dict(again) == dict(first) and again.lines == first.lines and again.source == first.source
+    packaged.write_text(CATALOG.replace("width: 4", "width: 5"))  # an edit is read afresh
+    with pytest.raises(AssertionError, match="YAML reader ran"):
+        package_catalog("zoo_cat_data")
+    monkeypatch.undo()
+    monkeypatch.setenv("ZOO_CATALOG_CACHE", str(tmp_path / "cache"))
+    packaged.write_text(CATALOG.replace("  builder: zoo_test_models:Tiny\n", "  builder: [unclosed\n", 1))
+    for _ in range(2):  # a file with a broken block is never cached: its error is reported each time
+        assert isinstance(package_catalog("zoo_cat_data")["cat-tiny-test"], CatalogError)

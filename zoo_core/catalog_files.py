@@ -49,7 +49,7 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
     """
     from importlib import resources
 
-    from zoo_core.catalog_yaml import read_yaml
+    from zoo_core.catalog_yaml import read_yaml_cached
 
     try:
         file = resources.files(package) / resource
@@ -59,12 +59,16 @@ def package_catalog(package: str, resource: str = "catalog.yaml") -> CatalogData
                            source=f"{package}/{resource}") from exc
     source = str(file) if isinstance(file, Path) else f"{package}/{resource}"
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read the plugin's catalog ({exc.strerror or exc}); it must ship "
                            f"as package data of {package!r} (check that the wheel includes it)",
                            source=source) from exc
-    data, lines, loose = read_yaml(text, source)  # a block with a syntax error costs only itself
+    try:  # a block with a syntax error costs only itself; a clean file is read from the cache
+        data, lines, loose = read_yaml_cached(raw, source)
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8",
+                           source=source) from exc
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

@@ -61,6 +61,27 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict, list[CatalogError]]:
     return _Reader(source).read(text)
 
 
+def read_yaml_cached(raw: bytes, source: str) -> tuple[Any, dict, list[CatalogError]]:
+    """:func:`read_yaml` of a file's bytes through the catalog cache (a plugin's catalog.yaml,
+    read on every listing). Only a file that reads cleanly is cached; raises UnicodeDecodeError."""
+    key = _cache_key(b"yaml-data " + raw)
+    folder = _cache_dir()
+    if folder is not None:
+        try:
+            payload = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+            return payload["data"], {top: {tuple(path): line for path, line in keys}
+                                     for top, keys in payload["lines"]}, []
+        except (OSError, ValueError, KeyError, TypeError):  # missing or unreadable: parse
+            pass
+    data, lines, loose = read_yaml(raw.decode("utf-8"), source)
+    clean = not loose and not (isinstance(data, dict) and any(isinstance(v, CatalogError) for v in data.values()))
+    if folder is not None and clean:
+        payload = {"data": data, "lines": [[top, [[list(path), line] for path, line in keys.items()]]
+                                           for top, keys in lines.items()]}
+        _write_json(folder, key, payload, lambda back: back["data"] == data)
+    return data, lines, loose
+
+
 def parse_catalog_text(text: str, source: str) -> Catalog:
     """Validate catalog YAML; errors in file order."""
     data, lines, loose = read_yaml(text, source)
@@ -232,9 +253,15 @@ def _cache_write(key: str, catalog: Catalog, source: str) -> None:
     folder = _cache_dir()
     if folder is None:
         return
+    _write_json(folder, key, _payload(catalog),
+                lambda back: _from_payload(back, source).entries == catalog.entries)
+
+
+def _write_json(folder: Path, key: str, payload: Any, faithful) -> None:
+    """Write ``payload`` as ``key``.json if ``faithful(read back)`` holds; keep the newest files."""
     try:
-        text = json.dumps(_payload(catalog), separators=(",", ":"))
-        if _from_payload(json.loads(text), source).entries != catalog.entries:
+        text = json.dumps(payload, separators=(",", ":"))
+        if not faithful(json.loads(text)):
             return  # values JSON cannot hold exactly (dates, integer keys): no cache
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")

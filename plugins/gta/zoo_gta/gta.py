@@ -43,7 +43,8 @@ from zoo_core.ops import rotate_blocks
 from zoo_gta.wigner import wigner_d
 
 __all__ = ["BLOCKS", "GTAInputError", "GTAReps", "geometric_transform_attention", "gta_reps",
-           "image_coords", "se3_reps", "so2_reps", "so3_reps", "t2_reps"]
+           "image_coords", "scale_translation", "se3_reps", "so2_reps", "so3_reps",
+           "t2_reps"]
 
 BLOCKS = ("triv", "se3", "so3", "so2", "t2")
 """Segment order inside each head (the official order)."""
@@ -101,6 +102,23 @@ def image_coords(height: int, width: int, downsample: int = 0) -> Tensor:
 def se3_reps(extrinsics: Tensor) -> tuple[Tensor, Tensor]:
     """(rho, rho^-1) = (E, E^-1) for world->camera extrinsics ``[..., 4, 4]`` (Sec. 3.2)."""
     return extrinsics, torch.linalg.inv(extrinsics)
+
+
+def scale_translation(M: Tensor, c: Tensor | float) -> Tensor:
+    """Scale the translation column of 4x4 matrices ``[..., 4, 4]`` by ``c`` (``trans_coeff``).
+
+    M * mask with mask rows [1,1,1,c] x 3 and [0,0,0,1] (the official ``scale_mask``). For rigid
+    M this is the conjugation S M S^-1 with S = diag(1, 1, 1, 1/c), so products and inverses are
+    kept: scale(M1 M2) = scale(M1) scale(M2).
+    """
+    if isinstance(c, (int, float)) and c == 1.0:
+        return M
+    mask = torch.ones(4, 4, dtype=M.dtype, device=M.device)
+    mask[3, :3] = 0
+    col = torch.zeros(4, 4, dtype=M.dtype, device=M.device)
+    col[:3, 3] = 1
+    c = torch.as_tensor(c, dtype=M.dtype, device=M.device).reshape(())
+    return M * (mask + (c - 1) * col)
 
 
 def so3_reps(extrinsics: Tensor) -> Tensor:
@@ -199,7 +217,7 @@ def geometric_transform_attention(q: Tensor, k: Tensor, v: Tensor, reps_q: GTARe
     scale = q.shape[-1] ** -0.5 if scale is None else scale
     se3_q = se3_q_inv = se3_k_inv = None
     if "se3" in segments:   # translation scaled by trans_coeff (a conjugation: still a homomorphism)
-        se3_q, se3_q_inv, se3_k_inv = (_scale_translation(M, trans_coeff)
+        se3_q, se3_q_inv, se3_k_inv = (scale_translation(M, trans_coeff)
                                        for M in (reps_q.se3, reps_q.se3_inv, reps_k.se3_inv))
 
     def transform(x: Tensor, side: str) -> Tensor:
@@ -269,18 +287,6 @@ def _affine(x: Tensor, M: Tensor) -> Tensor:
     xb = x.reshape(B, H, V, (T // V) * (D // 3), 3)
     M = M.unsqueeze(1)
     return (xb @ M[..., :3, :3].mT + M[..., None, :3, 3]).reshape(B, H, T, D)
-
-
-def _scale_translation(M: Tensor, c: Tensor | float) -> Tensor:
-    """M * mask with mask = [[1,1,1,c]]*3 + [[0,0,0,1]] (the official ``scale_mask``)."""
-    if isinstance(c, (int, float)) and c == 1.0:
-        return M
-    mask = torch.ones(4, 4, dtype=M.dtype, device=M.device)
-    mask[3, :3] = 0
-    col = torch.zeros(4, 4, dtype=M.dtype, device=M.device)
-    col[:3, 3] = 1
-    c = torch.as_tensor(c, dtype=M.dtype, device=M.device).reshape(())
-    return M * (mask + (c - 1) * col)
 
 
 def _check_f_dims(f_dims: Mapping[str, int]) -> dict[str, int]:

@@ -1,5 +1,8 @@
 """Geometric Transform Attention (GTA; Miyato et al., ICLR 2024, arXiv:2310.10375), ``main`` branch.
 
+Equation numbers are the paper's: Eq. (5) the relative-transform attention, Eq. (6) its token-wise
+form. The representation details (block order, frequencies, trans_coeff) follow the official code.
+
 Each token i carries a group element g_i (its camera pose, its image position). GTA attends in
 relative frames, Eq. (5):
 
@@ -14,7 +17,7 @@ rho is block-diagonal per head. Each head's channels are cut contiguously into t
 
 * ``triv``: identity.
 * ``se3``: copies of the 4x4 world->camera extrinsic E of the token's view (4-d chunks), its
-  translation column scaled by the layer's learnable ``trans_coeff`` (Sec. 3.2 / App.).
+  translation column scaled by the layer's learnable ``trans_coeff`` (official ``scale_mask``).
 * ``so3``: copies of diag(D_1, D_2) (8-d chunks), the real Wigner-D of the view's rotation,
   rho = D(R_c2w)^T, constant (detached).
 * ``so2``: rho = R(theta)^T on channel pairs, multi-frequency angles of the image position.
@@ -100,7 +103,7 @@ def image_coords(height: int, width: int, downsample: int = 0) -> Tensor:
 
 
 def se3_reps(extrinsics: Tensor) -> tuple[Tensor, Tensor]:
-    """(rho, rho^-1) = (E, E^-1) for world->camera extrinsics ``[..., 4, 4]`` (Sec. 3.2)."""
+    """(rho, rho^-1) = (E, E^-1) for world->camera extrinsics ``[..., 4, 4]`` (the paper's SE(3) rho)."""
     return extrinsics, torch.linalg.inv(extrinsics)
 
 
@@ -134,7 +137,7 @@ def so2_reps(coords: Tensor, n_freqs: int, max_freqs=(1.0, 1.0), shared_freqs: b
     """rho = R(theta)^T, ``[..., T, 2F, 2, 2]``, for image coordinates ``[..., T, 2]``.
 
     theta[k, d] = max_freq_d * 2 pi * coord_d * f_k with f_k = 2^k / 2^F, k = 1..F (all 1 when
-    ``shared_freqs``); pair index k * 2 + d (frequency-major), as ``make_SO2mats`` (Sec. 3.2).
+    ``shared_freqs``); pair index k * 2 + d (frequency-major), as ``make_SO2mats``.
     """
     if shared_freqs:
         freqs = coords.new_ones(n_freqs)
@@ -216,57 +219,47 @@ def geometric_transform_attention(q: Tensor, k: Tensor, v: Tensor, reps_q: GTARe
     segments = _segments(q, k, v, reps_q, reps_k, f_dims, euclid_sim)
     scale = q.shape[-1] ** -0.5 if scale is None else scale
     se3_q = se3_q_inv = se3_k_inv = None
-    if "se3" in segments:   # translation scaled by trans_coeff (a conjugation: still a homomorphism)
+    if "se3" in segments:   # translations scaled by trans_coeff (a conjugation: still a homomorphism)
         se3_q, se3_q_inv, se3_k_inv = (scale_translation(M, trans_coeff)
                                        for M in (reps_q.se3, reps_q.se3_inv, reps_k.se3_inv))
+    mT = lambda M: None if M is None else M.mT  # noqa: E731
+    # Eq. (6): q <- rho_q^T q, k and v <- rho_k^-1 (.), output <- rho_q (.); so3, so2 are orthogonal
+    # (rho^-1 = rho^T); euclid_sim maps the homogenised se3 points of q by rho_q^-1 like k's.
+    to_q = {"se3": se3_q_inv if euclid_sim else mT(se3_q), "so3": mT(reps_q.so3), "so2": mT(reps_q.so2),
+            "t2": mT(reps_q.t2)}
+    to_k = {"se3": se3_k_inv, "so3": mT(reps_k.so3), "so2": mT(reps_k.so2), "t2": reps_k.t2_inv}
+    to_out = {"se3": se3_q, "so3": reps_q.so3, "so2": reps_q.so2, "t2": reps_q.t2}
 
-    def transform(x: Tensor, side: str) -> Tensor:
-        parts = []
-        for name, (lo, hi) in segments.items():
-            xs = x[..., lo:hi]
-            if name == "se3" and euclid_sim:
-                xs = _affine(xs, se3_q_inv if side == "q" else se3_k_inv)    # rho^-1 [x; 1]
-            elif name == "se3":
-                xs = _grouped(xs, se3_q.mT if side == "q" else se3_k_inv)    # rho^T q, rho^-1 k
-            elif name == "so3":
-                xs = _grouped(xs, (reps_q if side == "q" else reps_k).so3.mT)  # rho^T = rho^-1
-            elif name == "so2":
-                R = (reps_q if side == "q" else reps_k).so2.mT                # rho^T = rho^-1
-                xs = rotate_blocks(xs, R.unsqueeze(1))
-            elif name == "t2":
-                xs = _grouped(xs, reps_q.t2.mT if side == "q" else reps_k.t2_inv)
-            parts.append(xs)
-        return parts[0] if len(parts) == 1 else torch.cat(parts, -1)
-
-    qt = transform(q, "q")
-    kt = transform(k, "k")
-    vt = transform(v, "k") if v_transform else v
+    qt = _transform(q, segments, to_q, euclid_sim)
+    kt = _transform(k, segments, to_k, euclid_sim)
+    vt = _transform(v, segments, to_k, euclid_sim) if v_transform else v
     if euclid_sim:
         # -1/2||q-k||^2 = q.k - |k|^2/2 - |q|^2/2; the last term is constant over keys and cancels
         # in the softmax, so append a channel: [q, 1] . [k, -|k|^2/2].
         qt = torch.cat([qt, torch.ones_like(qt[..., :1])], -1)
         kt = torch.cat([kt, -0.5 * kt.pow(2).sum(-1, keepdim=True)], -1)
-    out = F.scaled_dot_product_attention(qt, kt, vt, attn_mask=attn_mask, scale=scale)   # Eq. (6), Attn
-    if not v_transform:
-        return out
-    parts = []
-    for name, (lo, hi) in segments.items():
-        xs = out[..., lo:hi]
-        if name == "se3" and euclid_sim:
-            xs = _affine(xs, se3_q)                                  # rho [o; 1]
-        elif name == "se3":
-            xs = _grouped(xs, se3_q)                                 # rho o
-        elif name == "so3":
-            xs = _grouped(xs, reps_q.so3)
-        elif name == "so2":
-            xs = rotate_blocks(xs, reps_q.so2.unsqueeze(1))
-        elif name == "t2":
-            xs = _grouped(xs, reps_q.t2)
-        parts.append(xs)
-    return parts[0] if len(parts) == 1 else torch.cat(parts, -1)
+    out = F.scaled_dot_product_attention(qt, kt, vt, attn_mask=attn_mask, scale=scale)   # Attn of Eq. (6)
+    return _transform(out, segments, to_out, euclid_sim) if v_transform else out
 
 
 # --- internals --------------------------------------------------------------------------------
+
+def _transform(x: Tensor, segments: dict[str, tuple[int, int]], maps: dict[str, Tensor | None],
+               euclid_sim: bool) -> Tensor:
+    """Apply ``maps[kind]`` block-diagonally to each segment of x ``[B, H, T, C]`` (triv: identity)."""
+    parts = []
+    for kind, (lo, hi) in segments.items():
+        xs = x[..., lo:hi]
+        M = None if kind == "triv" else maps[kind].to(x.dtype)   # e.g. bf16 activations under autocast
+        if kind == "so2":                                         # a distinct 2x2 block per channel pair
+            xs = rotate_blocks(xs, M.unsqueeze(1))
+        elif kind == "se3" and euclid_sim:                        # M [x; 1], dehomogenised
+            xs = _affine(xs, M)
+        elif kind != "triv":                                      # one matrix per view (or token)
+            xs = _grouped(xs, M)
+        parts.append(xs)
+    return parts[0] if len(parts) == 1 else torch.cat(parts, -1)
+
 
 def _grouped(x: Tensor, M: Tensor) -> Tensor:
     """x ``[B, H, T, D]``, M ``[B', V, b, b]`` shared by T/V consecutive tokens: each b-chunk -> M @ chunk.
@@ -348,6 +341,8 @@ def _segments(q, k, v, reps_q: GTAReps, reps_k: GTAReps, f_dims, euclid_sim: boo
                     want = f"[B, V, {b}, {b}] with V dividing T={T}" if key != "t2" else f"[B, T={T}, 3, 3]"
                 if ok and M.shape[0] not in (1, B):
                     ok, want = False, f"batch 1 or B={B}"
+                if ok and M.device != q.device:
+                    ok, want = False, f"on q's device {q.device} (GTAReps.to moves them)"
                 if not ok:
                     raise GTAInputError(f"{side}.{field} must be {want} for f_dims {key}={dims[key]}; "
                                         f"got {_shape(M)}.")

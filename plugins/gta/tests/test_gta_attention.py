@@ -202,3 +202,15 @@ def test_bad_inputs_raise_value_errors_naming_the_sizes():
         geometric_transform_attention(q, k[..., :32], v, reps, reps, CLEVR)
     with pytest.raises(ValueError, match=r"q must be \[B, H, T, C\]"):
         geometric_transform_attention(q[0], k, v, reps, reps, CLEVR)
+
+
+def test_kernel_path_equals_the_cpu_path_under_the_interpreter():
+    """On CUDA each transform is one zoo_core apply_representation kernel; checked here on the CPU."""
+    from pathlib import Path
+
+    from zoo_core.ops.testing import run_interpreted
+
+    result = run_interpreted("gta_kernel_checks:check_kernel_path_equals_cpu_path",
+                             pythonpath=[str(Path(__file__).parent)], timeout=900)
+    (checked,) = result.values()
+    assert checked.ok and checked.detail.count("v_transform=") == 8, checked.detail

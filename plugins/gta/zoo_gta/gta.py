@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from zoo_core.errors import ZooError
-from zoo_core.ops import rotate_blocks
+from zoo_core.ops import apply_representation, choose_impl, rotate_blocks
 from zoo_gta.wigner import wigner_d
 
 __all__ = ["BLOCKS", "GTAInputError", "GTAReps", "geometric_transform_attention", "gta_reps",
@@ -246,7 +246,14 @@ def geometric_transform_attention(q: Tensor, k: Tensor, v: Tensor, reps_q: GTARe
 
 def _transform(x: Tensor, segments: dict[str, tuple[int, int]], maps: dict[str, Tensor | None],
                euclid_sim: bool) -> Tensor:
-    """Apply ``maps[kind]`` block-diagonally to each segment of x ``[B, H, T, C]`` (triv: identity)."""
+    """Apply ``maps[kind]`` block-diagonally to each segment of x ``[B, H, T, C]`` (triv: identity).
+
+    On CUDA (or with ``ZOO_OPS_IMPL=triton``) the whole representation is one call of the core's
+    ``apply_representation`` kernel; on the CPU a matrix shared by a view's tokens is one batched
+    GEMM (faster there than per-token blocks) and the so2 pairs go through ``rotate_blocks``.
+    """
+    if not euclid_sim and choose_impl(None, x, op="gta") == "triton":
+        return _transform_kernel(x, segments, maps)
     parts = []
     for kind, (lo, hi) in segments.items():
         xs = x[..., lo:hi]
@@ -259,6 +266,22 @@ def _transform(x: Tensor, segments: dict[str, tuple[int, int]], maps: dict[str, 
             xs = _grouped(xs, M)
         parts.append(xs)
     return parts[0] if len(parts) == 1 else torch.cat(parts, -1)
+
+
+def _transform_kernel(x: Tensor, segments: dict[str, tuple[int, int]], maps: dict[str, Tensor | None]) -> Tensor:
+    """:func:`_transform` as one ``apply_representation`` call: every map as per-token blocks."""
+    B, H, T, C = x.shape
+    blocks = []
+    for kind, (lo, hi) in segments.items():
+        if kind == "triv":
+            blocks.append(hi - lo)
+            continue
+        M = maps[kind].to(x.dtype)
+        b = M.shape[-1]
+        if kind != "so2":   # [B', V, b, b] per view (or token) -> [B', T, K, b, b]
+            M = M.repeat_interleave(T // M.shape[1], 1).unsqueeze(2).expand(-1, -1, (hi - lo) // b, -1, -1)
+        blocks.append(M.unsqueeze(1))   # shared by the heads
+    return apply_representation(x, *blocks)
 
 
 def _grouped(x: Tensor, M: Tensor) -> Tensor:

@@ -45,297 +45,37 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.nn import init
 
 from zoo_core.interfaces import Model
 from zoo_gta.cameras import camera_positions, patch_coords, positional_encoding
+from zoo_gta.gta import gta_reps
+from zoo_gta.layers import Geometry, SRTLinear, Transformer, attention_kwargs
 
-__all__ = ["TransformingSRT", "ImprovedSRTEncoder", "ImprovedSRTDecoder", "Transformer",
-           "Attention", "geometric_transform_attention", "so2_matrices"]
-
-BLOCK_ORDER = ("triv", "se3", "so3", "so2", "t2")
-
-
-# --- linear layers with the official initialisations ----------------------------------------
-
-class JaxLinear(nn.Linear):
-    """Attention projections: truncated normal (std = fan_in^-1/2, cut at 2 std), zero bias."""
-
-    def reset_parameters(self):
-        std = math.sqrt(1 / self.weight.shape[-1])
-        init.trunc_normal_(self.weight, std=std, a=-2 * std, b=2 * std)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
-
-class ViTLinear(nn.Linear):
-    """Feed-forward layers: Xavier uniform, bias N(0, 1e-6)."""
-
-    def reset_parameters(self):
-        init.xavier_uniform_(self.weight)
-        if self.bias is not None:
-            init.normal_(self.bias, std=1e-6)
-
-
-class SRTLinear(nn.Linear):
-    """Decoder MLPs: Xavier uniform, zero bias."""
-
-    def reset_parameters(self):
-        init.xavier_uniform_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
-
-# --- the representations ----------------------------------------------------------------------
-
-def so2_matrices(coords: torch.Tensor, nfreqs: int, max_freqs=(1.0, 1.0), shared_freqs: bool = False
-                 ) -> torch.Tensor:
-    """Official ``make_SO2mats``: 2x2 rotations by ``max_freq_d 2 pi coord_d f_k`` with
-    ``f_k = 2^k / 2^F`` (k = 1..F; all 1 when ``shared_freqs``): ``[..., 2] -> [..., 2F, 2, 2]``,
-    pair index ``k * 2 + d`` (frequency-major, axis-minor)."""
-    if shared_freqs:
-        freqs = torch.ones(nfreqs, dtype=coords.dtype, device=coords.device)
-    else:
-        freqs = 2.0 ** torch.arange(1, nfreqs + 1, dtype=coords.dtype, device=coords.device) / 2.0 ** nfreqs
-    scale = torch.tensor(max_freqs, dtype=coords.dtype, device=coords.device)
-    theta = 2 * math.pi * (coords * scale)[..., None, :] * freqs[:, None]  # [..., F, 2]
-    c, s = torch.cos(theta), torch.sin(theta)
-    mats = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)  # [..., F, 2, 2, 2]
-    return mats.flatten(-4, -3)
-
-
-def scale_translation(mat: torch.Tensor, trans_coeff: torch.Tensor) -> torch.Tensor:
-    """Official ``scale_mask``: the translation column of 4x4 matrices times ``trans_coeff``
-    (a conjugation by diag(c, c, c, 1), so products and inverses are preserved)."""
-    top = torch.cat([mat[..., :3, :3], mat[..., :3, 3:] * trans_coeff], -1)
-    return torch.cat([top, mat[..., 3:, :]], -2)
-
-
-def geometric_transform_attention(q, k, v, reps_q: dict, reps_k: dict, f_dims: dict,
-                                  trans_coeff=None, v_transform: bool = True, scale: float | None = None,
-                                  dropout_p: float = 0.0):
-    """GTA on heads ``q [B, H, Tq, d]``, ``k, v [B, H, Tk, d]`` (tokens grouped by view).
-
-    ``reps_*``: ``"se3"`` world->camera extrinsics ``[B, N, 4, 4]`` per view, ``"so3"`` list of
-    Wigner-D matrices ``[B, N, 2l+1, 2l+1]`` per view (of the camera-to-world rotation),
-    ``"so2"`` ``[B, T, 2F, 2, 2]`` per token. ``f_dims``: channels per head of each part.
-    """
-    B, H, Tq, d = q.shape
-    Tk = k.shape[2]
-    parts_q, parts_k, parts_v, undo = [], [], [], []
-    start = 0
-    for key in BLOCK_ORDER:
-        n = f_dims.get(key, 0) or 0
-        if n == 0:
-            continue
-        sl = slice(start, start + n)
-        start += n
-        qs, ks, vs = q[..., sl], k[..., sl], v[..., sl]
-        if key == "triv":
-            parts_q.append(qs), parts_k.append(ks), parts_v.append(vs)
-            undo.append(lambda o: o)
-        elif key == "se3":
-            Eq = scale_translation(reps_q["se3"], trans_coeff)
-            Ek_inv = scale_translation(torch.linalg.inv(reps_k["se3"]), trans_coeff)
-            Nq, Nk = Eq.shape[1], Ek_inv.shape[1]
-            apply = lambda A, x, N, T: torch.einsum("bnij,bhntcj->bhntci", A,
-                                                    x.reshape(B, H, N, T // N, -1, 4)).reshape(B, H, T, -1)
-            parts_q.append(apply(Eq.transpose(-1, -2), qs, Nq, Tq))
-            parts_k.append(apply(Ek_inv, ks, Nk, Tk))
-            parts_v.append(apply(Ek_inv, vs, Nk, Tk) if v_transform else vs)
-            undo.append(lambda o, Eq=Eq, Nq=Nq: apply(Eq, o, Nq, Tq))
-        elif key == "so3":
-            Dq, Dk = [D.detach() for D in reps_q["so3"]], [D.detach() for D in reps_k["so3"]]
-            sizes = [D.shape[-1] for D in Dq]
-            width = sum(sizes)
-
-            def apply3(Ds, x, T, transpose=False):
-                N = Ds[0].shape[1]
-                x = x.reshape(B, H, N, -1, width)
-                out = [torch.einsum("bnij,bhnkj->bhnki", D.transpose(-1, -2) if transpose else D, xi)
-                       for D, xi in zip(Ds, x.split(sizes, -1))]
-                return torch.cat(out, -1).reshape(B, H, T, -1)
-
-            parts_q.append(apply3(Dq, qs, Tq))
-            parts_k.append(apply3(Dk, ks, Tk))
-            parts_v.append(apply3(Dk, vs, Tk) if v_transform else vs)
-            undo.append(lambda o, Dq=Dq: apply3(Dq, o, Tq, transpose=True))
-        elif key == "so2":
-            Rq, Rk = reps_q["so2"], reps_k["so2"]
-            apply2 = lambda R, x, T: torch.einsum("btcij,bhtcj->bhtci", R,
-                                                  x.reshape(B, H, T, R.shape[2], 2)).reshape(B, H, T, -1)
-            parts_q.append(apply2(Rq, qs, Tq))
-            parts_k.append(apply2(Rk, ks, Tk))
-            parts_v.append(apply2(Rk, vs, Tk) if v_transform else vs)
-            undo.append(lambda o, Rq=Rq: apply2(Rq.transpose(-1, -2), o, Tq))
-        else:
-            raise NotImplementedError(f"GTA part {key!r} is not supported by the NVS models "
-                                      f"(supported: triv, se3, so3, so2)")
-    if start != d:
-        raise ValueError(f"f_dims {f_dims} cover {start} channels per head, the heads have {d}")
-    out = F.scaled_dot_product_attention(torch.cat(parts_q, -1), torch.cat(parts_k, -1),
-                                         torch.cat(parts_v, -1), dropout_p=dropout_p, scale=scale)
-    if not v_transform:
-        return out
-    pieces, start = [], 0
-    for fn, piece in zip(undo, out.split([f_dims[k] for k in BLOCK_ORDER if f_dims.get(k, 0)], -1)):
-        pieces.append(fn(piece))
-    return torch.cat(pieces, -1)
-
-
-# --- transformer -------------------------------------------------------------------------------
-
-class PreNorm(nn.Module):
-    def __init__(self, dim: int, fn: nn.Module):
-        super().__init__()
-        self.norm = nn.LayerNorm(dim)
-        self.fn = fn
-
-    def forward(self, x, **kwargs):
-        return self.fn(self.norm(x), **kwargs)
-
-
-class FeedForward(nn.Module):
-    def __init__(self, dim: int, hidden_dim: int, dropout: float = 0.0):
-        super().__init__()
-        drop = (lambda: nn.Dropout(dropout)) if dropout > 0 else nn.Identity
-        self.net = nn.Sequential(ViTLinear(dim, hidden_dim), nn.GELU(), drop(), ViTLinear(hidden_dim, dim), drop())
-
-    def forward(self, x):
-        return self.net(x)
-
-
-class Attention(nn.Module):
-    """Official ``layers.py: Attention`` for the methods ``gta``, ``repast`` and plain (``""``).
-
-    Self-attention when ``kv_dim`` is None (``to_qkv``), cross-attention otherwise (``to_q``,
-    ``to_kv``); RePAST has ``to_q``, ``to_k``, ``to_v`` over ray-augmented inputs.
-    """
-
-    def __init__(self, dim: int, heads: int = 8, dim_head: int = 64, dropout: float = 0.0,
-                 kv_dim: int | None = None, attn_args: dict | None = None):
-        super().__init__()
-        inner = dim_head * heads
-        method = (attn_args or {}).get("method", {"name": "", "args": {}})
-        self.method, self.args = method["name"], method.get("args") or {}
-        if self.method not in ("", "gta", "repast"):
-            raise NotImplementedError(f"attention method {self.method!r}: this port has 'gta', "
-                                      "'repast' and '' (plain)")
-        if self.args.get("euclid_sim") or self.args.get("elementwise_mul") or self.args.get("rpe"):
-            raise NotImplementedError("the euclid_sim / elementwise_mul / rpe ablations are not ported")
-        self.heads, self.scale, self.dropout = heads, dim_head ** -0.5, dropout
-        bias = self.args.get("use_bias", False)
-        if self.method == "gta":
-            self.f_dims = dict(self.args["f_dims"])
-            if self.f_dims.get("se3", 0) > 0:
-                self.trans_coeff = nn.Parameter(torch.tensor([0.01]))
-            else:
-                self.trans_coeff = None
-        if self.method == "repast":
-            kv = dim if kv_dim is None else kv_dim
-            self.v_bias = self.args.get("v_bias", False)
-            self.to_q = JaxLinear(dim + self.args["q_emb_dim"], inner, bias=bias)
-            self.to_k = JaxLinear(kv + self.args["k_emb_dim"], inner, bias=bias)
-            self.to_v = JaxLinear(kv + self.args["k_emb_dim"] if self.v_bias else kv, inner, bias=bias)
-        elif kv_dim is None:
-            self.to_qkv = JaxLinear(dim, inner * 3, bias=bias)
-        else:
-            self.to_q = JaxLinear(dim, inner, bias=bias)
-            self.to_kv = JaxLinear(kv_dim, inner * 2, bias=bias)
-        self.to_out = nn.Sequential(JaxLinear(inner, dim), nn.Dropout(dropout))
-
-    def _heads(self, t):
-        return t.unflatten(-1, (self.heads, -1)).movedim(-2, 1)  # b n (h d) -> b h n d
-
-    def forward(self, x, z=None, geo: dict | None = None):
-        if self.method == "repast":
-            return self._repast(x, z, geo)
-        if z is None:
-            q, k, v = self.to_qkv(x).chunk(3, dim=-1)
-        else:
-            q = self.to_q(x)
-            k, v = self.to_kv(z).chunk(2, dim=-1)
-        q, k, v = map(self._heads, (q, k, v))
-        if self.method == "gta":
-            out = geometric_transform_attention(
-                q, k, v, geo["q"], geo["k"], self.f_dims, self.trans_coeff,
-                v_transform=self.args.get("v_transform", True), scale=self.scale)
-        else:
-            out = F.scaled_dot_product_attention(q, k, v, scale=self.scale)
-        return self.to_out(out.movedim(1, -2).flatten(-2))
-
-    def _repast(self, x, z, geo):
-        """RePAST: score of query t and key l of view n is ``to_q[x_t, ray_t in frame n] .
-        to_k[z_l, ray_l in frame n]``; the softmax runs over all keys of all views."""
-        augmented = x.dim() == 4  # decoder queries arrive already ray-augmented per key view
-        if augmented:
-            q_in = x
-        else:
-            q_ray = geo["query_ray_emb"]  # [B, Tq, Nk, E]
-            q_in = torch.cat([x[:, :, None].expand(-1, -1, q_ray.shape[2], -1), q_ray], -1)
-        B, Tq, Nk = q_in.shape[:3]
-        kv = x if z is None else z
-        k_ray = geo["key_ray_emb"]  # [B, Nk, Lk, E]
-        kv_views = kv.reshape(*k_ray.shape[:-1], -1)
-        k = torch.cat([kv_views, k_ray], -1)
-        v = k.flatten(1, 2) if self.v_bias else kv
-        q = self.to_q(q_in).unflatten(-1, (self.heads, -1)).permute(0, 3, 1, 2, 4)  # [B, H, Tq, Nk, d]
-        k = self.to_k(k).unflatten(-1, (self.heads, -1)).permute(0, 3, 1, 2, 4)  # [B, H, Nk, Lk, d]
-        v = self._heads(self.to_v(v))
-        sim = torch.einsum("bhtnc,bhnlc->bhtnl", q, k).reshape(B, self.heads, Tq, -1)
-        if self.args.get("enable_scale", False):
-            sim = sim * self.scale
-        out = (sim.softmax(-1) @ v).movedim(1, -2).flatten(-2)
-        if augmented:
-            out = out[:, :, None].expand(-1, -1, Nk, -1)
-        return self.to_out(out)
-
-
-class Transformer(nn.Module):
-    """``depth`` x [PreNorm(Attention) + residual, PreNorm(FeedForward) + residual]."""
-
-    def __init__(self, dim, depth, heads, dim_head, mlp_dim, dropout=0.0, kv_dim=None, attn_args=None):
-        super().__init__()
-        self.layers = nn.ModuleList([
-            nn.ModuleList([PreNorm(dim, Attention(dim, heads, dim_head, dropout, kv_dim, attn_args)),
-                           PreNorm(dim, FeedForward(dim, mlp_dim, dropout))])
-            for _ in range(depth)])
-
-    def forward(self, x, z=None, geo=None):
-        for attn, ff in self.layers:
-            x = attn(x, z=z, geo=geo) + x
-            x = ff(x) + x
-        return x
+__all__ = ["TransformingSRT", "ImprovedSRTEncoder", "ImprovedSRTDecoder", "RayPredictor", "ring_cameras"]
 
 
 # --- encoder and decoder --------------------------------------------------------------------
 
-def _method(attn_args: dict) -> tuple[str, dict]:
-    m = attn_args["method"]
-    return m["name"], m.get("args") or {}
+def _method(attn_args: dict | None) -> tuple[str, dict]:
+    m = (attn_args or {"method": {"name": "", "args": {}}})["method"]
+    return m["name"] or "plain", dict(m.get("args") or {})
 
 
-def _frame_reps(args: dict, extrinsics: torch.Tensor, coords: torch.Tensor) -> dict:
-    """GTA representations of a token set: per-view extrinsics, Wigner-D, per-token SO(2)."""
-    f_dims = args["f_dims"]
-    reps: dict[str, Any] = {}
-    if f_dims.get("se3", 0):
-        reps["se3"] = extrinsics
-    if f_dims.get("so3", 0):
-        from zoo_gta.wigner import wigner_d_matrices  # the official J-matrix basis (zoo-gta)
+def _transformer(dim, depth, heads, dim_head, mlp_dim, dropout, kv_dim, attn_args) -> Transformer:
+    """zoo_gta.layers.Transformer from an official ``attn_args`` block."""
+    attn_args = attn_args or {"method": {"name": "", "args": {}}}
+    return Transformer(dim, depth, heads, dim_head, mlp_dim, dropout=dropout or 0.0, kv_dim=kv_dim,
+                       **attention_kwargs(attn_args))
 
-        R = torch.linalg.inv(extrinsics)[..., :3, :3]
-        reps["so3"] = [D.reshape(*R.shape[:-2], *D.shape[-2:])
-                       for D in wigner_d_matrices(args["so3"], R.flatten(0, -3))[1:]]
-    if f_dims.get("so2", 0):
-        reps["so2"] = so2_matrices(coords, args["so2"], (args["max_freq_h"], args["max_freq_w"]),
-                                   args.get("shared_freqs", False))
-    return reps
+
+def _reps(args: dict, extrinsics: torch.Tensor, coords: torch.Tensor):
+    """GTA representations of a token set: per-view extrinsics (se3, so3), per-token coords (so2)."""
+    return gta_reps(args["f_dims"], extrinsics=extrinsics, coords=coords,
+                    max_freqs=(args.get("max_freq_h", 1), args.get("max_freq_w", 1)),
+                    shared_freqs=args.get("shared_freqs", False))
 
 
 def _to_frames(extrinsics: torch.Tensor, points: torch.Tensor, w: float) -> torch.Tensor:
@@ -363,7 +103,6 @@ class ImprovedSRTEncoder(nn.Module):
     def __init__(self, dim=768, attdim=768, num_conv_blocks=3, num_att_blocks=5, pos_start_octave=0,
                  heads=12, dropout=None, emb="ray", attn_args=None, **unused):
         super().__init__()
-        attn_args = attn_args or {"method": {"name": "", "args": {}}}
         self.method, self.args = _method(attn_args)
         if emb not in ("ray", False):
             raise NotImplementedError(f"encoder emb {emb!r}: this port has 'ray' and False")
@@ -377,8 +116,8 @@ class ImprovedSRTEncoder(nn.Module):
         self.conv_blocks = nn.Sequential(*blocks)
         self.stride = 2 ** num_conv_blocks
         self.per_patch_linear = nn.Conv2d(width, attdim, kernel_size=1)
-        self.transformer = Transformer(attdim, num_att_blocks, heads, attdim // heads, attdim * 2,
-                                       dropout=dropout or 0.0, attn_args=attn_args)
+        self.transformer = _transformer(attdim, num_att_blocks, heads, attdim // heads, attdim * 2, dropout,
+                                        None, attn_args)
 
     def ray_emb(self, positions, rays):
         return torch.cat([positional_encoding(positions, 15, self.pos_start_octave),
@@ -386,30 +125,33 @@ class ImprovedSRTEncoder(nn.Module):
 
     def forward(self, images, extrinsics, rays):
         """``images [B, N, 3, H, W]``, ``extrinsics [B, N, 4, 4]``, ``rays [B, N, H, W, 3]`` ->
-        (tokens ``[B, N * H/8 * W/8, attdim]``, geometry shared with the decoder)."""
+        (tokens ``[B, N * H/8 * W/8, attdim]``, a dict of what the decoder reuses: the input
+        extrinsics, the keys' GTA reps, the keys' RePAST ray embeddings)."""
         B, N, _, H, W = images.shape
         positions = camera_positions(extrinsics)
-        geo: dict[str, Any] = {"input_extrinsics": extrinsics}
+        scene: dict = {"input_extrinsics": extrinsics}
+        geometry = None
         s = self.stride
         if self.method == "gta":
             coords = patch_coords(H, W, s, images.dtype).to(images.device).expand(B * N, -1, -1)
-            geo["k_reps"] = _frame_reps(self.args, extrinsics, coords.reshape(B, -1, 2))
-            geo["q"] = geo["k"] = geo["k_reps"]
+            scene["reps_k"] = _reps(self.args, extrinsics, coords.reshape(B, -1, 2))
+            geometry = Geometry(reps_q=scene["reps_k"])
         if self.method == "repast":
             sub = rays[:, :, s // 2::s, s // 2::s].flatten(2, 3)  # rays at the patch centres
             pos = positions[:, :, None].expand_as(sub)
             key_emb = self.ray_emb(_to_frames(extrinsics, pos, 1.0), _to_frames(extrinsics, sub, 0.0))
-            geo["key_ray_emb"] = key_emb  # [B, Nk, Lk, 180]: each view's rays in its own frame
-            allp, allr = pos.flatten(1, 2)[:, None].expand(-1, N, -1, -1), sub.flatten(1, 2)[:, None].expand(-1, N, -1, -1)
-            geo["query_ray_emb"] = self.ray_emb(_to_frames(extrinsics, allp, 1.0),
-                                                _to_frames(extrinsics, allr, 0.0)).transpose(1, 2)
+            scene["key_ray_emb"] = key_emb  # [B, Nk, Lk, 180]: each view's rays in its own frame
+            allp = pos.flatten(1, 2)[:, None].expand(-1, N, -1, -1)
+            allr = sub.flatten(1, 2)[:, None].expand(-1, N, -1, -1)
+            query_emb = self.ray_emb(_to_frames(extrinsics, allp, 1.0), _to_frames(extrinsics, allr, 0.0))
+            geometry = Geometry(query_ray_emb=query_emb.transpose(1, 2), key_ray_emb=key_emb)
         x = images.flatten(0, 1)
         if self.emb == "ray" and self.method != "repast":
             emb = self.ray_emb(positions[:, :, None, None].expand(-1, -1, H, W, -1), rays)
             x = torch.cat([x, emb.flatten(0, 1).permute(0, 3, 1, 2)], 1)
         x = self.per_patch_linear(self.conv_blocks(x))
         x = x.flatten(2).transpose(1, 2).reshape(B, -1, x.shape[1])
-        return self.transformer(x, None, geo), geo
+        return self.transformer(x, None, geometry), scene
 
 
 class RayPredictor(nn.Module):
@@ -425,16 +167,15 @@ class RayPredictor(nn.Module):
             self.input_mlp = nn.Sequential(SRTLinear(180, 360), nn.ReLU(), SRTLinear(360, dim))
         else:
             raise NotImplementedError(f"decoder emb {emb!r}: this port has 'const' and 'ray'")
-        self.transformer = Transformer(dim, num_att_blocks, heads, dim_head, mlp_dim, dropout=dropout or 0.0,
-                                       kv_dim=z_dim, attn_args=attn_args)
+        self.transformer = _transformer(dim, num_att_blocks, heads, dim_head, mlp_dim, dropout, z_dim, attn_args)
 
-    def forward(self, z, positions, rays, geo):
+    def forward(self, z, positions, rays, geometry):
         if self.emb == "const":
             queries = self.initial_emb.expand(*rays.shape[:2], -1)
         else:
             queries = self.input_mlp(torch.cat([positional_encoding(positions, 15, self.pos_start_octave),
                                                 positional_encoding(rays, 15, 0)], -1))
-        return self.transformer(queries, z, geo)
+        return self.transformer(queries, z, geometry)
 
 
 class ImprovedSRTDecoder(nn.Module):
@@ -442,7 +183,6 @@ class ImprovedSRTDecoder(nn.Module):
                  act="lrelu", dropout=None, dim_head=None, mlp_dim=None, emb="ray", sigmoid=True,
                  attn_args=None, **unused):
         super().__init__()
-        attn_args = attn_args or {"method": {"name": "", "args": {}}}
         self.method, self.args = _method(attn_args)
         self.allocation_transformer = RayPredictor(
             dim, num_att_blocks, pos_start_octave, z_dim, heads,
@@ -455,21 +195,23 @@ class ImprovedSRTDecoder(nn.Module):
         layers += [acts[act](), SRTLinear(rmlp_dim, 3), nn.Sigmoid() if sigmoid else nn.Identity()]
         self.render_mlp = nn.Sequential(*layers)
 
-    def forward(self, z, extrinsics, rays, coords, geo):
+    def forward(self, z, extrinsics, rays, coords, scene):
         """``z`` scene tokens; ``extrinsics [B, Nt, 4, 4]``, ``rays [B, Nt, P, 3]``, ``coords
         [B, Nt, P, 2]`` of the target rays -> colours ``[B, Nt * P, 3]``."""
         B, Nt, P, _ = rays.shape
         positions = camera_positions(extrinsics)[:, :, None].expand(-1, -1, P, -1)
+        geometry = None
         if self.method == "gta":
-            geo = {**geo, "q": _frame_reps(self.args, extrinsics, coords.flatten(1, 2))}
+            geometry = Geometry(reps_q=_reps(self.args, extrinsics, coords.flatten(1, 2)), reps_k=scene["reps_k"])
         if self.method == "repast":
-            E = geo["input_extrinsics"]
+            geometry = Geometry(key_ray_emb=scene["key_ray_emb"])
+            E = scene["input_extrinsics"]
             Nk = E.shape[1]
             pos = _to_frames(E, positions.flatten(1, 2)[:, None].expand(-1, Nk, -1, -1), 1.0)
             dirs = _to_frames(E, rays.flatten(1, 2)[:, None].expand(-1, Nk, -1, -1), 0.0)
-            x = self.allocation_transformer(z, pos.transpose(1, 2), dirs.transpose(1, 2), geo).mean(2)
+            x = self.allocation_transformer(z, pos.transpose(1, 2), dirs.transpose(1, 2), geometry).mean(2)
         else:
-            x = self.allocation_transformer(z, positions.flatten(1, 2), rays.flatten(1, 2), geo)
+            x = self.allocation_transformer(z, positions.flatten(1, 2), rays.flatten(1, 2), geometry)
         return self.render_mlp(x)
 
 
@@ -504,8 +246,8 @@ class TransformingSRT(Model):
             target_coords: ``[B, Nt, P, 2]`` their image coordinates ``(row / H, col / W)``.
         """
         self._check(input_images, input_extrinsics, input_rays, target_extrinsics, target_rays, target_coords)
-        z, geo = self.encoder(input_images, input_extrinsics, input_rays)
-        rgb = self.decoder(z, target_extrinsics, target_rays, target_coords, geo)
+        z, scene = self.encoder(input_images, input_extrinsics, input_rays)
+        rgb = self.decoder(z, target_extrinsics, target_rays, target_coords, scene)
         return rgb.reshape(*target_rays.shape[:3], 3)
 
     def _check(self, images, E_in, rays_in, E_t, rays_t, coords_t):

@@ -35,7 +35,9 @@ def _load(path: Path):
     except pickle.UnpicklingError:
         import numpy as np
 
-        allowed = [np.core.multiarray.scalar, np.dtype, type(np.dtype("float64"))]
+        core = np._core if hasattr(np, "_core") else np.core
+        scalar = core.multiarray.scalar  # pickled as numpy.core.* by NumPy 1, numpy._core.* by NumPy 2
+        allowed = [scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, type(np.dtype("float64"))]
         with torch.serialization.safe_globals(allowed):
             return torch.load(path, map_location="cpu", weights_only=True)
 

@@ -199,3 +199,14 @@ def test_clevrtr_cameras_look_along_their_axis():
     # camera positions are recovered from the extrinsics
     pos = -np.einsum("vji,vj->vi", E[:, :3, :3], E[:, :3, 3])
     assert np.allclose(pos, [[1, 2, 3], [-4, 0.5, 2]], atol=1e-6)
+
+
+def test_figure_shows_inputs_targets_and_renders(tmp_path):
+    from zoo_gta.figures import renders
+    from zoo_gta.tasks import MultiviewScenesTask
+
+    path = renders(zoo.create(SMALL), MultiviewScenesTask(), tmp_path / "f.png", title="t", n_scenes=1)
+    from PIL import Image
+
+    w, h = Image.open(path).size
+    assert w > 2 * h  # one row: 2 inputs + 3 x (truth, rendering)

@@ -1,7 +1,8 @@
 """SRT-style novel-view synthesis: TransformingSRT with GTA, and the SRT and RePAST baselines.
 
-One file holds the whole model of the official ``main`` branch (autonomousvision/gta,
-``source/encoder.py``, ``decoder.py``, ``models_nvs.py``, ``layers.py``), written anew:
+This file holds the model of the official ``main`` branch (autonomousvision/gta,
+``source/encoder.py``, ``decoder.py``, ``models_nvs.py``), written anew; the attention layers
+are ``zoo_gta.layers`` (official ``layers.py``) and the GTA math is ``zoo_gta.gta``:
 
 * **Encoder** (``ImprovedSRTEncoder``): per input view 3 ``SRTConvBlock``s (3x3 conv + ReLU,
   3x3 stride-2 conv + ReLU, no bias; channels 3 -> dim/8 -> dim/4 -> ... -> dim), a 1x1
@@ -12,7 +13,7 @@ One file holds the whole model of the official ``main`` branch (autonomousvision
   the learned constant ``initial_emb`` (``emb: const``, GTA) or its ray encoding through a
   2-layer MLP (``emb: ray``, SRT/RePAST); 2 PreNorm [cross-attention to the scene tokens,
   FeedForward] blocks; the render MLP (4 x LeakyReLU layers of ``rmlp_dim``) and a sigmoid.
-* **Attention** by ``attn_args.method.name``:
+* **Attention** (``zoo_gta.layers.Attention``) by ``attn_args.method.name``:
   ``"gta"`` — geometric transform attention (paper Eq. 5, official code convention):
   ``O = rho(g_q) Attn(rho(g_q)^T Q, rho(g_k)^-1 K, rho(g_k)^-1 V)`` with rho block-diagonal per
   head in the order [triv | se3 | so3 | so2 | t2]: SE(3) = the view's world->camera extrinsic E

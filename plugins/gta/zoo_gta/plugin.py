@@ -1,11 +1,11 @@
 """Hook implementations of zoo-gta: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries of this first-party plugin live in the project's root
+registry.yaml (families gta-srt, srt, repast), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
 
 
 @hookimpl
@@ -15,18 +15,32 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_gta", "catalog.yaml")
+def zoo_tasks():
+    """Novel-view synthesis: procedural multiview-scenes, and the paper datasets (local copy)."""
+    return {"novel-view-synthesis/multiview-scenes": "zoo_gta.tasks:MultiviewScenesTask",
+            "novel-view-synthesis/clevr-tr": "zoo_gta.paper_tasks:ClevrTRTask",
+            "novel-view-synthesis/msn-hard": "zoo_gta.paper_tasks:MSNHardTask"}
 
 
 @hookimpl
-def zoo_tasks():
-    """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/gta-quadrants": "zoo_gta.task:Quadrants"}
+def zoo_datasets():
+    """The paper datasets, read from the user's local copy in the official layout."""
+    return {"clevr-tr": "zoo_gta.paper_tasks:CLEVR_TR", "msn-hard": "zoo_gta.paper_tasks:MSN_HARD"}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"gta-classifier": "zoo_gta.recipes:classifier"}
+    return {"gta-nvs": "zoo_gta.recipes:nvs"}
+
+
+@hookimpl
+def zoo_converters():
+    """Official main-branch checkpoints (``{"encoder", "decoder", ...}`` torch pickles)."""
+    return {"gta-srt-official": "zoo_gta.convert:from_official"}
+
+
+@hookimpl
+def zoo_figures():
+    """Rendered target views beside the ground truth."""
+    return {"novel-view-synthesis/multiview-scenes": "zoo_gta.figures:draw"}

@@ -25,14 +25,16 @@ def warmup_cosine(steps: int, warmup: int):
 
 
 def vit_classifier(*, config: dict, steps: int, batch_size: int, lr: float, weight_decay: float = 0.05,
-                   warmup: int = 100) -> Recipe:
+                   warmup: int = 100, decay_steps: int | None = None) -> Recipe:
+    """``decay_steps``: length of the cosine schedule (default ``steps``; a shorter run such as
+    ``zoo train NAME --steps 400`` keeps the recipe's schedule unless ``decay_steps`` says otherwise)."""
     def loss(model, batch, step):
         images, labels = batch
         logits = model(images)
         return F.cross_entropy(logits, labels), {"acc": (logits.argmax(-1) == labels).float().mean()}
 
     phase = Phase("main", loss, lambda params: torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay),
-                  scheduler=lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(steps, warmup)))
+                  scheduler=lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(decay_steps or steps, warmup)))
     return Recipe(dataset=lambda seed: ShiftedDigits("train", "left"), phases=[phase], steps=steps,
                   batch_size=batch_size,
                   data="sklearn digits (train split, 1,437 images) enlarged to 16x16 and placed at 20 random "

@@ -54,22 +54,27 @@ class ShiftedDigits(torch.utils.data.Dataset):
 
     Args:
         split: ``"train"`` or ``"test"`` digits.
-        region: ``"left"`` or ``"right"`` (the digit's top-left column range, see module doc).
+        region: ``"left"``, ``"right"`` (the digit's top-left column range, see module doc) or an
+            inclusive ``(lo, hi)`` column range within 0..16.
         placements: placements per digit (items = digits x placements).
         seed: the placement seed (default: one fixed seed per split and region).
     """
 
     def __init__(self, split: str = "train", region: str = "left", *, placements: int | None = None,
                  seed: int | None = None):
-        if region not in REGIONS:
-            raise ValueError(f"region must be one of {sorted(REGIONS)}, got {region!r}")
+        cols = REGIONS.get(region) if isinstance(region, str) else tuple(region)
+        if cols is None or len(cols) != 2 or not ROWS[0] <= cols[0] <= cols[1] <= ROWS[1]:
+            raise ValueError(f"region must be one of {sorted(REGIONS)} or a column range (lo, hi) within "
+                             f"{ROWS[0]}..{ROWS[1]}, got {region!r}")
         self.digits, self.labels = digit_split(split)
         self.split, self.region = split, region
         n = len(self.labels) * (placements or (TRAIN_PLACEMENTS if split == "train" else TEST_PLACEMENTS))
-        g = torch.Generator().manual_seed(SEEDS[(split, region)] if seed is None else seed)
+        if seed is None:
+            seed = SEEDS.get((split, region), 100 + cols[0]) if isinstance(region, str) else 100 + cols[0]
+        g = torch.Generator().manual_seed(seed)
         self.index = torch.arange(n) % len(self.labels)
         self.rows = torch.randint(ROWS[0], ROWS[1] + 1, (n,), generator=g)
-        lo, hi = REGIONS[region]
+        lo, hi = cols
         self.cols = torch.randint(lo, hi + 1, (n,), generator=g)
 
     def __len__(self) -> int:
@@ -108,6 +113,15 @@ class ShiftedDigitsTask:
         return out
 
 
+def accuracy_by_column(model, *, split: str = "test", limit: int | None = None) -> list[float]:
+    """Accuracy on ``split``'s digits at each top-left column 0..16 (rows random): where it breaks."""
+    out = []
+    for c in range(ROWS[0], ROWS[1] + 1):
+        images, labels = ShiftedDigits(split, (c, c), placements=1).tensors(limit)
+        out.append(round(accuracy(model, images, labels), 4))
+    return out
+
+
 def predict(model, images: torch.Tensor, *, batch_size: int = 256) -> torch.Tensor:
     """Predicted labels ``[n]`` (eval mode, no grad)."""
     model.eval()
@@ -123,4 +137,4 @@ def accuracy(model, images: torch.Tensor, labels: torch.Tensor, *, batch_size: i
     return (predict(model, images, batch_size=batch_size) == labels).float().mean().item()
 
 
-__all__ = ["CANVAS", "REGIONS", "ShiftedDigits", "ShiftedDigitsTask", "accuracy", "digit_split", "predict"]
+__all__ = ["CANVAS", "REGIONS", "ShiftedDigits", "ShiftedDigitsTask", "accuracy", "accuracy_by_column", "digit_split", "predict"]

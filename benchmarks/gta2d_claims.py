@@ -33,7 +33,7 @@ NAMES = {"gta": "gta2d-vit-shifted-digits", "rope": "rope-vit-shifted-digits", "
 HERE = Path(__file__).resolve().parent
 
 
-def run(seeds: list[int], steps: int, out: Path) -> dict:
+def run(seeds: list[int], steps: int, out: Path, *, batch_size: int = 64) -> dict:
     import zoo
     from zoo_core.train import train
     from zoo_gta.tasks_2d import ShiftedDigitsTask, accuracy_by_column
@@ -45,18 +45,24 @@ def run(seeds: list[int], steps: int, out: Path) -> dict:
             for posenc, name in NAMES.items():
                 t0 = time.process_time()
                 folder = train(name, out=Path(tmp) / f"{name}-{seed}", steps=steps, seed=seed, progress=False,
-                               decay_steps=steps)
+                               decay_steps=steps, batch_size=batch_size)
                 minutes = (time.process_time() - t0) / 60
                 model = zoo.load(f"local-dir:{folder}")
-                row = {"posenc": posenc, "name": name, "seed": seed, "steps": steps, "cpu_minutes": round(minutes, 2),
+                row = {"posenc": posenc, "name": name, "seed": seed, "steps": steps, "batch_size": batch_size,
+                       "cpu_minutes": round(minutes, 2),
                        **task.evaluate(model), "by_column": accuracy_by_column(model)}
                 rows.append(row)
                 print(json.dumps({k: v for k, v in row.items() if k != "by_column"}), flush=True)
-    result = {"steps": steps, "seeds": seeds, "rows": rows}
+                result = write(rows, steps, batch_size, out)   # after every run: a cut-short run keeps its rows
+    print(table(result))
+    return result
+
+
+def write(rows: list[dict], steps: int, batch_size: int, out: Path) -> dict:
+    result = {"steps": steps, "batch_size": batch_size, "seeds": sorted({r["seed"] for r in rows}), "rows": rows}
     (out / "gta2d_claims.json").write_text(json.dumps(result, indent=1))
     (out / "gta2d_claims.txt").write_text(table(result))
     figure(result, out / "gta2d_claims.png")
-    print(table(result))
     return result
 
 
@@ -66,7 +72,8 @@ def _stats(values: list[float]) -> str:
 
 
 def table(result: dict) -> str:
-    lines = [f"shifted-digits, {len(result['seeds'])} seeds x {result['steps']} steps (batch 64), mean +- sd",
+    lines = [f"shifted-digits, seeds {result['seeds']} x {result['steps']} steps (batch {result['batch_size']}), "
+             "mean +- sd over seeds",
              f"{'position code':<14} {'in-region acc':>16} {'out-of-region acc':>18} {'CPU min/run':>12}"]
     for posenc in NAMES:
         rs = [r for r in result["rows"] if r["posenc"] == posenc]
@@ -89,6 +96,8 @@ def figure(result: dict, path: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, posenc in enumerate(NAMES):
         rs = [r for r in result["rows"] if r["posenc"] == posenc]
+        if not rs:
+            continue
         for j, key in enumerate(("accuracy_in_region", "accuracy_out_of_region")):
             vals = [r[key] for r in rs]
             x = j * 4 + i
@@ -106,7 +115,8 @@ def figure(result: dict, path: Path) -> None:
     ax2.set_ylabel("accuracy")
     ax2.set_ylim(0, 1)
     ax2.legend()
-    fig.suptitle(f"shifted digits: trained on the left region ({len(result['seeds'])} seeds, {result['steps']} steps)")
+    fig.suptitle(f"shifted digits, trained on the left region: seeds {result['seeds']}, {result['steps']} steps "
+                 f"of batch {result['batch_size']}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -116,9 +126,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--out", type=Path, default=HERE)
     args = ap.parse_args(argv)
-    run(args.seeds, args.steps, args.out)
+    run(args.seeds, args.steps, args.out, batch_size=args.batch_size)
 
 
 if __name__ == "__main__":

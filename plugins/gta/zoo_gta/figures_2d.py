@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from zoo_gta.tasks_2d import REGIONS, ShiftedDigits, accuracy_by_column, predict
 
 __all__ = ["draw"]
@@ -34,10 +36,14 @@ def _figure(width: float, height: float):
     return fig
 
 
-def predictions(model, out: Path, *, name: str, n: int = 16) -> Path:
-    images, labels = ShiftedDigits("test", "right").tensors(n)
+def predictions(model, out: Path, *, name: str, per_class: int = 2) -> Path:
+    ds = ShiftedDigits("test", "right")
+    picks = [i for c in range(10) for i in (ds.labels[ds.index] == c).nonzero().flatten()[:per_class].tolist()]
+    images = torch.stack([ds[i][0] for i in picks])
+    labels = torch.stack([ds[i][1] for i in picks])
+    n = len(picks)
     pred = predict(model, images)
-    fig = _figure(n * 0.9, 1.4)
+    fig = _figure(n * 0.7, 1.3)
     for i, ax in enumerate(fig.subplots(1, n)):
         ax.imshow(images[i, 0].numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_title(f"{int(pred[i])}", color="green" if pred[i] == labels[i] else "red", fontsize=10)

@@ -140,7 +140,8 @@ class GTA2DAttention(Attention):
         norm_layer: the qk-norm (default: the official RMSNorm).
 
     ``forward(x, coords=None)``: ``x`` is ``[B, h*w, C]``; ``coords`` (``[T, 2]`` or
-    ``[B, T, 2]``) overrides the grid's integer positions, e.g. for shifted or sparse tokens.
+    ``[B, T, 2]``) overrides the grid's integer positions, e.g. for shifted or sparse tokens. It
+    also works as timm's ``Block(attn_layer=...)`` with ``grid`` and ``mode`` left at their defaults.
     """
 
     def __init__(self, dim: int, num_heads: int = 8, *, grid: Sequence[int] = (16, 16), mode: Mode = "gta",
@@ -158,7 +159,10 @@ class GTA2DAttention(Attention):
         rot = so2_rotations(grid_coords(*self.grid), self.n_freqs) if mode != "none" else torch.empty(0)
         self.register_buffer("rotations", rot, persistent=False)   # not a parameter: no checkpoint key
 
-    def forward(self, x: torch.Tensor, coords: torch.Tensor | None = None, **_timm) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, coords: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
+                is_causal: bool = False) -> torch.Tensor:
+        if attn_mask is not None or is_causal:   # timm's Block passes these; the DiT branch never masks
+            raise ValueError("GTA2DAttention does not take attention masks (attn_mask / is_causal)")
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv.unbind(0)

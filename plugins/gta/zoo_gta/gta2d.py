@@ -175,5 +175,5 @@ class GTA2DAttention(Attention):
             raise ValueError(f"GTA2DAttention was built for a {self.grid[0]}x{self.grid[1]} grid "
                              f"({rot.shape[0]} tokens), got {N} tokens; pass coords or rebuild with grid=")
         x = gta2d_attention(q, k, v, rot, mode=self.mode, dropout_p=self.attn_drop.p if self.training else 0.0)
-        x = x.transpose(1, 2).reshape(B, N, self.attn_dim)
+        x = x.transpose(1, 2).reshape(B, N, -1)
         return self.proj_drop(self.proj(self.norm(x)))

@@ -2,7 +2,7 @@
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
 model code. The catalog entries of this first-party plugin live in the project's root
-registry.yaml (families gta-srt, srt, repast), so there is no ``zoo_catalog`` hook.
+registry.yaml (families gta-srt, srt, repast; the 2-D entries), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
@@ -16,10 +16,12 @@ def zoo_core_requires():
 
 @hookimpl
 def zoo_tasks():
-    """Novel-view synthesis: procedural multiview-scenes, and the paper datasets (local copy)."""
+    """Novel-view synthesis (procedural multiview-scenes; the paper datasets from a local copy)
+    and the 2-D position-generalisation task."""
     return {"novel-view-synthesis/multiview-scenes": "zoo_gta.tasks:MultiviewScenesTask",
             "novel-view-synthesis/clevr-tr": "zoo_gta.paper_tasks:ClevrTRTask",
-            "novel-view-synthesis/msn-hard": "zoo_gta.paper_tasks:MSNHardTask"}
+            "novel-view-synthesis/msn-hard": "zoo_gta.paper_tasks:MSNHardTask",
+            "classification/shifted-digits": "zoo_gta.tasks_2d:ShiftedDigitsTask"}
 
 
 @hookimpl
@@ -31,16 +33,20 @@ def zoo_datasets():
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"gta-nvs": "zoo_gta.recipes:nvs"}
+    return {"gta-nvs": "zoo_gta.recipes:nvs",
+            "gta2d-vit-classifier": "zoo_gta.recipes_2d:vit_classifier"}
 
 
 @hookimpl
 def zoo_converters():
-    """Official main-branch checkpoints (``{"encoder", "decoder", ...}`` torch pickles)."""
-    return {"gta-srt-official": "zoo_gta.convert:from_official"}
+    """Official checkpoints -> our state dicts: main branch (``{"encoder", "decoder", ...}``)
+    and the DiT branch (the train.py dict, its ``ema``)."""
+    return {"gta-srt-official": "zoo_gta.convert:from_official",
+            "gta-dit-official": "zoo_gta.convert_dit:from_official"}
 
 
 @hookimpl
 def zoo_figures():
-    """Rendered target views beside the ground truth."""
-    return {"novel-view-synthesis/multiview-scenes": "zoo_gta.figures:draw"}
+    """Report figures for `zoo bench`."""
+    return {"novel-view-synthesis/multiview-scenes": "zoo_gta.figures:draw",
+            "classification/shifted-digits": "zoo_gta.figures_2d:draw"}

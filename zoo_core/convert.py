@@ -20,11 +20,13 @@ from zoo_core.errors import ZooError
 
 
 def pick_converter(entry, converter: str | None) -> str:
-    """``converter``, or the only converter the entry's plugin declares."""
+    """``converter``, else the entry's own ``converter`` field, else the only converter its plugin declares."""
     import zoo
 
     if converter:
         return converter
+    if entry.converter:
+        return entry.converter
     host = zoo.registry().host
     plugin = host.by_dist(entry.plugin).name if entry.plugin else None
     own = sorted(n for n, (_, p) in host.references("zoo_converters").items() if p == plugin)

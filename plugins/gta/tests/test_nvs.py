@@ -210,3 +210,14 @@ def test_figure_shows_inputs_targets_and_renders(tmp_path):
 
     w, h = Image.open(path).size
     assert w > 2 * h  # one row: 2 inputs + 3 x (truth, rendering)
+
+
+def test_zoo_convert_picks_each_entrys_own_converter():
+    """zoo-gta declares two converters; each entry's `converter:` field says which one it takes."""
+    import zoo
+    from zoo_core.convert import pick_converter
+
+    assert pick_converter(zoo.entry("gta-srt-clevrtr"), None) == "gta-srt-official"
+    assert pick_converter(zoo.entry("srt-msn-hard"), None) == "gta-srt-official"
+    assert pick_converter(zoo.entry("gta-dit-b2-imagenet256"), None) == "gta-dit-official"
+    assert pick_converter(zoo.entry("gta-dit-b2-imagenet256"), "gta-srt-official") == "gta-srt-official"

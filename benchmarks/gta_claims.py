@@ -1,7 +1,8 @@
 """GTA's headline NVS claim at small scale: GTA-SRT renders held-out views better than SRT.
 
-Paper (arXiv:2310.10375, Tables 1-2): at equal training budget, TransformingSRT with GTA has
-a higher PSNR than the SRT baseline (CLEVR-TR 38.99 vs 33.51; MSN-Hard 25.72 vs 24.27).
+Paper (arXiv:2310.10375): at equal training budget, TransformingSRT with GTA has a higher
+PSNR than the SRT baseline on CLEVR-TR and MSN-Hard (the table values could not be checked
+against the paper here, so none is quoted).
 
 Here: the reduced ``gta-srt-multiview-scenes`` and ``srt-multiview-scenes`` (same size class,
 same data, same recipe and budget) are trained from several seeds with ``zoo train``'s

@@ -11,28 +11,30 @@ from zoo_gta.models.nvs import TransformingSRT, ring_cameras
 SMALL = "gta-srt-multiview-scenes"
 
 
+def transformer_keys(prefix: str, blocks: int, attn: list[str]) -> list[str]:
+    """Keys of the official Transformer's blocks: PreNorm(Attention) then PreNorm(FeedForward)."""
+    keys = []
+    for l in range(blocks):
+        p = f"{prefix}.layers.{l}."
+        keys += [p + "0.norm.weight", p + "0.norm.bias", p + "0.fn.to_out.0.weight", p + "0.fn.to_out.0.bias"]
+        keys += [p + "0.fn." + a for a in attn]
+        keys += [p + f"1.{n}" for n in ("norm.weight", "norm.bias", "fn.net.0.weight", "fn.net.0.bias",
+                                        "fn.net.3.weight", "fn.net.3.bias")]
+    return keys
+
+
 def official_keys(enc_blocks, dec_blocks, *, method, emb_dec, conv_blocks=3):
     """The official checkpoint keys (research notes B.5), written out independently of our modules."""
     enc = [f"conv_blocks.{i}.layers.{j}.weight" for i in range(conv_blocks) for j in (0, 2)]
     enc += ["per_patch_linear.weight", "per_patch_linear.bias"]
     attn = {"gta": ["to_qkv.weight", "trans_coeff"], "": ["to_qkv.weight"],
             "repast": ["to_q.weight", "to_k.weight", "to_v.weight"]}[method]
-    for l in range(enc_blocks):
-        p = f"transformer.layers.{l}."
-        enc += [p + "0.norm.weight", p + "0.norm.bias", p + "0.fn.to_out.0.weight", p + "0.fn.to_out.0.bias"]
-        enc += [p + "0.fn." + a for a in attn]
-        enc += [p + f"1.{n}" for n in ("norm.weight", "norm.bias", "fn.net.0.weight", "fn.net.0.bias",
-                                       "fn.net.3.weight", "fn.net.3.bias")]
+    enc += transformer_keys("transformer", enc_blocks, attn)
     dec = ["allocation_transformer.initial_emb"] if emb_dec == "const" else \
         [f"allocation_transformer.input_mlp.{i}.{w}" for i in (0, 2) for w in ("weight", "bias")]
     cross = {"gta": ["to_q.weight", "to_kv.weight", "trans_coeff"], "": ["to_q.weight", "to_kv.weight"],
              "repast": ["to_q.weight", "to_k.weight", "to_v.weight"]}[method]
-    for l in range(dec_blocks):
-        p = f"allocation_transformer.transformer.layers.{l}."
-        dec += [p + "0.norm.weight", p + "0.norm.bias", p + "0.fn.to_out.0.weight", p + "0.fn.to_out.0.bias"]
-        dec += [p + "0.fn." + a for a in cross]
-        dec += [p + f"1.{n}" for n in ("norm.weight", "norm.bias", "fn.net.0.weight", "fn.net.0.bias",
-                                       "fn.net.3.weight", "fn.net.3.bias")]
+    dec += transformer_keys("allocation_transformer.transformer", dec_blocks, cross)
     dec += [f"render_mlp.{i}.{w}" for i in (0, 2, 4, 6, 8) for w in ("weight", "bias")]
     return set(enc), set(dec)
 

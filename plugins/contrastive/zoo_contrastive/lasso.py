@@ -18,17 +18,17 @@ __all__ = ["BlockEncoder"]
 
 class BlockEncoder(Model):
     """``x [B, obs_dim] -> z [B, n_blocks * block_dim]``: ``depth`` hidden layers of width
-    ``hidden`` with leaky ReLU (slope 0.2), then a linear map.
+    ``hidden`` with leaky ReLU (slope 0.2), then a linear map (``depth=0``: a linear encoder).
 
     The constructor's keyword-only arguments are exactly the catalog entry's ``config``.
     """
 
     def __init__(self, *, obs_dim: int = 8, hidden: int = 64, depth: int = 2, n_blocks: int = 4, block_dim: int = 2):
         super().__init__()
-        for key, v in (("obs_dim", obs_dim), ("hidden", hidden), ("depth", depth), ("n_blocks", n_blocks),
-                       ("block_dim", block_dim)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"BlockEncoder: {key} must be a positive int, got {v!r}")
+        for key, v, low in (("obs_dim", obs_dim, 1), ("hidden", hidden, 1), ("depth", depth, 0),
+                            ("n_blocks", n_blocks, 1), ("block_dim", block_dim, 1)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise ValueError(f"BlockEncoder: {key} must be an int >= {low}, got {v!r}")
         self.obs_dim, self.n_blocks, self.block_dim = obs_dim, n_blocks, block_dim
         layers, width = [], obs_dim
         for _ in range(depth):

@@ -1,11 +1,11 @@
 """Hook implementations of zoo-contrastive: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries of this first-party plugin live in the project's root
+registry.yaml (section "contrastive (plugin zoo-contrastive)"), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
 
 
 @hookimpl
@@ -15,18 +15,19 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_contrastive", "catalog.yaml")
-
-
-@hookimpl
 def zoo_tasks():
     """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/contrastive-quadrants": "zoo_contrastive.task:Quadrants"}
+    return {"identifiability/latent-blocks": "zoo_contrastive.tasks_lasso:LatentBlocksTask",
+            "identifiability/latent-blocks-linear": "zoo_contrastive.tasks_lasso:LatentBlocksLinearTask"}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"contrastive-classifier": "zoo_contrastive.recipes:classifier"}
+    return {"contrastive-latents": "zoo_contrastive.recipes_lasso:contrastive_latents"}
+
+
+@hookimpl
+def zoo_figures():
+    """Report figures for `zoo bench` (task prefix -> drawing function)."""
+    return {"identifiability/latent-blocks": "zoo_contrastive.figures_lasso:draw"}

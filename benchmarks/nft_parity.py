@@ -61,6 +61,31 @@ def load_official(root: str, sub: str, module: str):
         sys.path.remove(os.path.join(path, "models"))
 
 
+def check_data(root: str) -> list[tuple[str, float]]:
+    """Largest |official - ours| of the generated signals (same numpy seeds, every frame)."""
+    import numpy as np
+
+    from zoo_nft.signals import CompressionSignals, TimeWarpedSignals
+
+    one = load_official(root, "oned_experiments/datasets", "period_fn")
+    rows = []
+    for freqseed, test, T in ((1, 0, 3), (2, 1, 20), (3, 1, 20)):
+        np.random.seed(99)  # the official draws reseed; this seed must not matter
+        o = one.Shifted_FreqFun_nl(Ndata=200, N=128, T=T, shift_label=True, shift_range=0.4, batchM_size=20,
+                                   nfreq=5, freq_fix=True, freqseed=freqseed, test=test, smallfreqs_num=2,
+                                   smallfreqs_strength=0.2)
+        z = TimeWarpedSignals(n_data=200, T=T, freqseed=freqseed, test=test)
+        d = max(np.abs(np.stack(o[i][0]) - z.frames(i)).max() for i in range(200))
+        rows.append((f"Shifted_FreqFun_nl freqseed {freqseed} test {test} T {T}", d))
+    comp = load_official(root, "Compress_experiments/neurips_compDFT", "period_fn")
+    np.random.seed(1234)
+    o = comp.Shifted_FixedFreqFun_nl(Ndata=500, N=128, T=5, shift_label=True, batchM_size=16, nfreq=5, ns=0.0)
+    z = CompressionSignals(n_data=500, T=5, seed=1234)
+    rows.append(("Shifted_FixedFreqFun_nl test draw (seed 1234)",
+                 max(np.abs(np.stack(o[i][0]) - z.frames(i)).max() for i in range(500))))
+    return rows
+
+
 def _maxdiff(a, b) -> float:
     return (a.detach().double() - b.detach().double()).abs().max().item()
 
@@ -191,6 +216,9 @@ def main() -> None:
         sys.exit(f"--official {args.official}: no oned_experiments/ folder; pass the NFTPublic snapshot")
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
+    print(f"\n{'data (official generator vs zoo_nft.signals)':56s} largest |difference|")
+    for name, d in check_data(args.official):
+        print(f"{name:56s} {d:9.2e}")
     print(f"\n{'model':48s} {'loss':>9s} {'forward':>9s} {'M':>9s} {'grads':>9s}   (largest |official - ours|)")
     for name, *d in check_parity(args.official):
         print(f"{name:48s} " + " ".join(f"{v:9.2e}" for v in d))

@@ -14,7 +14,7 @@ Every model is trained with ``zoo train``'s own loop and the registry entry's re
 (``zoo_core.train.train``; only ``steps``, the seed and the noise level are overridden), so the
 budgets here are the entries' settings cut short. Writes ``benchmarks/nft_claims.{json,txt,png}``.
 
-    python benchmarks/nft_claims.py                       # defaults below (about 25 CPU minutes)
+    python benchmarks/nft_claims.py                       # defaults below (3 seeds x 4 noises x 3 models + 3 U-NFT runs: hours on a shared CPU)
     python benchmarks/nft_claims.py --quick               # a smoke run (a minute)
 """
 
@@ -120,8 +120,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--noises", type=float, nargs="+", default=[0.0, 0.01, 0.05, 0.1])
     ap.add_argument("--timewarp-steps", type=int, default=None, help="default: the nft-1d-timewarp entry's")
-    ap.add_argument("--g-steps", type=int, default=1500)
-    ap.add_argument("--abelg-steps", type=int, default=1500)
+    ap.add_argument("--g-steps", type=int, default=None, help="default: the nft-compress-g entry's")
+    ap.add_argument("--abelg-steps", type=int, default=None, help="default: the nft-compress-abelg entry's")
     ap.add_argument("--models", nargs="+", default=list(COMPRESSION_MODELS), choices=list(COMPRESSION_MODELS))
     ap.add_argument("--limit", type=int, default=1000, help="test sequences per evaluation")
     ap.add_argument("--skip-timewarp", action="store_true")
@@ -134,7 +134,12 @@ def main() -> None:
         args.seeds, args.noises, args.g_steps, args.abelg_steps = args.seeds[:1], args.noises[:2], 50, 50
         args.timewarp_steps, args.limit = 50, 100
     torch.set_num_threads(1)
-    tw_steps = args.timewarp_steps or int(zoo.registry().resolve("nft-1d-timewarp").train["steps"])
+    def steps(name):
+        return int(zoo.registry().resolve(name).train["steps"])
+
+    tw_steps = args.timewarp_steps or steps("nft-1d-timewarp")
+    args.g_steps = args.g_steps or steps("nft-compress-g")
+    args.abelg_steps = args.abelg_steps or steps("nft-compress-abelg")
     t0 = time.time()
     freq = {} if args.skip_timewarp else frequencies_claim(seeds=args.seeds, steps=tw_steps, limit=args.limit)
     table = compression_claim(noises=args.noises, seeds=args.seeds, models=args.models, limit=args.limit,
@@ -161,7 +166,8 @@ def main() -> None:
             lines.append(f"   {k:34s} {statistics.mean(v):.4f} +- {statistics.pstdev(v):.4f}   "
                          f"{'beats' if statistics.mean(v) < table['dft_sse'] else 'does not beat'} the DFT")
     out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
-    _figure(freq, table, out.with_suffix(".png")) if freq else None
+    if freq:
+        _figure(freq, table, out.with_suffix(".png"))
     print("\n".join(lines))
 
 

@@ -19,17 +19,18 @@ def _recovered(model, test, k):
 
 def test_short_unft_training_recovers_the_true_frequencies():
     """Two strong frequencies (numpy seed 1: 37 and 43), a 4-column latent (two 2-D irreps):
-    400 steps of the official objective put the top of the character spectrum on them."""
+    300 steps of the official objective put the top of the character spectrum on them
+    (seeds 0, 1, 2 all do by step 100; an untrained model does not)."""
     torch.manual_seed(0)
-    train_set = TimeWarpedSignals(n_data=4000, n_freq=2, n_small=0)
-    test = TimeWarpedSignals(n_data=256, T=3, n_freq=2, n_small=0, test=1)
+    train_set = TimeWarpedSignals(n_data=8000, n_freq=2, n_small=0)
+    test = TimeWarpedSignals(n_data=512, T=3, n_freq=2, n_small=0, test=1)
     assert train_set.strong == [37, 43]
     model = NFTSeqAE(dim_m=8, dim_a=4)
     before = _recovered(model, test, 2)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(0)
-    for _ in range(400):
-        xs = torch.stack([train_set[int(i)][0] for i in torch.randint(0, 4000, (32,), generator=g)])
+    for _ in range(300):
+        xs = torch.stack([train_set[int(i)][0] for i in torch.randint(0, 8000, (32,), generator=g)])
         loss, _ = model.loss(xs, T_cond=2, reconst=True)
         opt.zero_grad()
         loss.backward()

@@ -19,8 +19,9 @@ For each model (official class in brackets):
 copy the official weights into ours (``zoo_nft.convert.convert_state_dict``) and print the largest
 absolute difference of the loss, the forward outputs, the transition matrices and every gradient.
 Then time, interleaved in one process, a forward pass and a training step (loss + backward +
-Adam, as the official ``loop_seqmodel``: it asks for the logged regularisers every step) at batch
-1 and at the training batch, and print the CPU time ratio ours / official.
+Adam, as the official ``loop_seqmodel``: it asks for the logged regularisers every step; ours as
+``zoo_nft.recipes_1d``: torch's fused Adam, the same update) at batch 1 and at the training batch,
+and print the CPU time ratio official / ours.
 """
 
 from __future__ import annotations
@@ -180,7 +181,9 @@ def time_model(off, ours, *, T: int, T_cond: int, uses_g: bool, reconst: bool, b
     xs, g = _data(T, batch)
     gg = g[:, None] if uses_g else None
     opt_o = torch.optim.Adam(off.parameters(), lr=1e-4)
-    opt_z = torch.optim.Adam(ours.parameters(), lr=1e-4)
+    from zoo_nft.recipes_1d import adam
+
+    opt_z = adam(ours.parameters(), lr=1e-4)  # the recipe's optimiser (fused Adam, same update)
 
     def step_o():
         loss = _official_loss(off, xs, g if uses_g else None, T_cond, reconst)

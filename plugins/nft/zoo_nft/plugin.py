@@ -1,11 +1,17 @@
 """Hook implementations of zoo-nft: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries of this first-party plugin live in the project's root
+registry.yaml (``plugin: zoo-nft``), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
+
+# 1-D U-NFT / G-NFT / g-NFT (nft-1d)
+_TASKS_1D = {
+    **{f"sequence-prediction/time-warped-signals-f{s}": f"zoo_nft.tasks_1d:TimeWarpF{s}Task" for s in (1, 2, 3)},
+    "compression/time-warped-signals": "zoo_nft.tasks_1d:CompressionTask",
+}
 
 
 @hookimpl
@@ -15,18 +21,25 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_nft", "catalog.yaml")
-
-
-@hookimpl
 def zoo_tasks():
     """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/nft-quadrants": "zoo_nft.task:Quadrants"}
+    return {**_TASKS_1D}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"nft-classifier": "zoo_nft.recipes:classifier"}
+    return {"nft-seqmodel": "zoo_nft.recipes_1d:seqmodel"}
+
+
+@hookimpl
+def zoo_converters():
+    """Official checkpoints -> our state dicts: pfn-extras ``snapshot_model_iter_N`` (1-D, compression)."""
+    return {"nft-official": "zoo_nft.convert:from_official"}
+
+
+@hookimpl
+def zoo_figures():
+    """Report figures for `zoo bench`: character spectra and roll-outs (1-D), NFT vs DFT (compression)."""
+    return {**{t: "zoo_nft.figures_1d:draw_timewarp" for t in _TASKS_1D if t.startswith("sequence-")},
+            "compression/time-warped-signals": "zoo_nft.figures_1d:draw_compression"}

@@ -30,6 +30,10 @@ res = {}
 reps = int(data["reps"])
 
 
+def log(msg):
+    print(f"[official {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
 def timed(fn, n=reps):
     fn()
     ts = []
@@ -67,6 +71,7 @@ with chainer.using_config("train", False):
     res["mnist_sswrm_fast"] = np.asarray(attacks.sswrm_loss(cls, chainer.Variable(x_ul), steps=5,
                                                             loss_type="cross_entropy", c_type="square", gamma=g,
                                                             alpha=1.0, lamb=-1.0, max_classes=1).array)
+    log("MNIST checks done")
     x1 = x[:1]
     res["time_forward_b1"] = timed(lambda: cls(x1))
     res["time_forward_b64"] = timed(lambda: cls(x))
@@ -86,6 +91,7 @@ for key, max_classes in (("time_step_ssdrl", None), ("time_step_fast", 1)):
         kwargs["max_classes"] = max_classes
     upd = official_updater.Updater(**kwargs)
     res[key] = timed(upd.update, n=max(2, reps // 3))
+    log(f"{key}: {res[key]:.3f} s")
 
 # --- conv-large (SVHN: BN on the logits), dropout as identity -------------------------------------
 F.dropout = lambda h, ratio=0.5, **kw: h

@@ -5,7 +5,7 @@ import torch
 
 import zoo
 from zoo_core.train import recipe_for
-from zoo_ssdrl.data import semi_supervised, test_set
+from zoo_ssdrl.data import semi_supervised, held_out
 from zoo_ssdrl.recipes import METHODS, UnlabelledBatches, linear_decay
 
 
@@ -15,7 +15,7 @@ def test_digits_split_is_the_official_permutation():
     assert s.x_l.min() >= -1 and s.x_l.max() <= 1
     again = semi_supervised("digits", n_labels=100, seed=1234)
     assert torch.equal(s.x_l, again.x_l) and not torch.equal(s.y_l, semi_supervised("digits", n_labels=100, seed=1).y_l)
-    x, y = test_set("digits")
+    x, y = held_out("digits")
     assert len(y) == 360 and len(set(y.tolist())) == 10
 
 

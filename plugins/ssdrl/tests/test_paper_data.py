@@ -94,12 +94,12 @@ def test_faults_name_the_file(tmp_path, monkeypatch):
     (root / "mnist" / "MNIST" / "raw" / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08")  # truncated
     monkeypatch.setenv("ZOO_DATA", str(root))
     with pytest.raises(DatasetError, match="t10k-images-idx3-ubyte"):
-        data.test_set("mnist")
+        data.held_out("mnist")
     root = _cifar(tmp_path / "c")
     np.savez(root / "cifar10-zca" / "zca.npz", components=np.eye(10), mean=np.zeros(10))  # wrong shape
     monkeypatch.setenv("ZOO_DATA", str(root))
     with pytest.raises(DatasetError, match="zca.npz"):
-        data.test_set("cifar10")
+        data.held_out("cifar10")
     monkeypatch.setenv("ZOO_DATA", str(tmp_path / "nothing"))
     with pytest.raises(DatasetError, match="svhn"):
-        data.test_set("svhn")
+        data.held_out("svhn")

@@ -24,7 +24,7 @@ import torch
 
 from zoo_core.data import dataset_root, reading, require
 
-__all__ = ["Split", "semi_supervised", "test_set", "DATASETS", "zca_from_cifar10"]
+__all__ = ["Split", "semi_supervised", "held_out", "DATASETS", "zca_from_cifar10"]
 
 DATASETS = ("digits", "moons", "mnist", "svhn", "cifar10")
 
@@ -72,7 +72,7 @@ def _train_arrays(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return _paper(name, train=True)
 
 
-def test_set(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+def held_out(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out evaluation set ``(x, y)`` of ``name``."""
     _check_name(name)
     if name == "digits":

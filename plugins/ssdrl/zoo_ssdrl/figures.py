@@ -90,9 +90,9 @@ def draw(model, task, out_dir: Path, *, name: str, limit: int | None = None) -> 
     figs = [("Robustness: WRM adversarial loss and PGM error", curves({name: [metrics]}, out_dir / "robustness.png",
                                                                       title=name))]
     if task.data == "moons":
-        from zoo_ssdrl.data import semi_supervised, test_set
+        from zoo_ssdrl.data import semi_supervised, held_out
 
         split = semi_supervised("moons", n_labels=task.n_labels)
         figs.append(("Decision boundary with labelled and unlabelled points",
-                     moons_boundaries({name: model}, split, out_dir / "boundary.png", test=test_set("moons"))))
+                     moons_boundaries({name: model}, split, out_dir / "boundary.png", test=held_out("moons"))))
     return figs

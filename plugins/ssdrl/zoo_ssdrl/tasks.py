@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo_ssdrl.attacks import pgm_l2_attack, wrm_attack
-from zoo_ssdrl.data import test_set
+from zoo_ssdrl.data import held_out
 
 __all__ = ["RobustClassification", "DigitsTask", "MoonsTask", "MNISTTask", "SVHNTask", "CIFAR10Task",
            "robustness_curves", "OFFICIAL_GAMMAS", "OFFICIAL_EPS"]
@@ -79,7 +79,7 @@ class RobustClassification:
     def dataset(self, split: str):
         """``test``: the held-out ``TensorDataset``; ``train``: the labelled part of the default split."""
         if split == "test":
-            return torch.utils.data.TensorDataset(*test_set(self.data))
+            return torch.utils.data.TensorDataset(*held_out(self.data))
         if split == "train":
             from zoo_ssdrl.data import semi_supervised
 
@@ -91,7 +91,7 @@ class RobustClassification:
     def evaluate(self, model, *, limit: int | None = None, seed: int = 0, gammas=None, eps=None,
                  steps: int = 15, alpha: float | None = None, projection: str = "ball",
                  batch_size: int = 500) -> dict[str, float]:
-        x, y = test_set(self.data)
+        x, y = held_out(self.data)
         x, y = x[:limit], y[:limit]
         model.eval()
         return robustness_curves(model, x, y, gammas=self.gammas if gammas is None else gammas,

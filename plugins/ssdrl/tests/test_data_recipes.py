@@ -65,11 +65,12 @@ def test_bad_method_is_refused():
 
 
 def test_ssdrl_learns_two_moons_and_beats_erm(tmp_path):
-    from zoo_core.eval import evaluate
     from zoo_core.train import train
+    from zoo_ssdrl.tasks import MoonsTask
 
     scores = {}
     for name in ("erm-moons", "ssdrl-moons"):
         out = train(name, out=tmp_path / name, steps=150, progress=False, decay_start=100)
-        scores[name] = evaluate(name, weights=out, limit=200, gammas=[1.0], eps=[0.1])["accuracy"]
+        model = zoo.load(f"local-dir:{out}")
+        scores[name] = MoonsTask().evaluate(model, limit=300, gammas=[1.0], eps=[0.1])["accuracy"]
     assert scores["ssdrl-moons"] > 0.9 and scores["ssdrl-moons"] > scores["erm-moons"], scores

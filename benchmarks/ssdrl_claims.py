@@ -45,6 +45,9 @@ def main() -> None:
     ap.add_argument("--methods", nargs="+", default=list(METHODS))
     ap.add_argument("--out", default="benchmarks/ssdrl_claims")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--moons-runs", default=None,
+                    help="a folder holding zoo train runs NAME/ of the moons entries to draw (default: train them)")
+    ap.add_argument("--moons-only", action="store_true", help="only the two-moons figure")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -53,6 +56,9 @@ def main() -> None:
     step_s: dict[str, list[float]] = {m: [] for m in args.methods}
     settings = {} if args.steps is None else {"steps": args.steps, "decay_start": int(args.steps * 0.7)}
     with tempfile.TemporaryDirectory() as tmp:
+        _moons_figure(args, out, Path(tmp))
+        if args.moons_only:
+            return
         for seed in args.seeds:
             for label in args.methods:
                 name = METHODS[label]
@@ -61,21 +67,29 @@ def main() -> None:
                 results[label].append(evaluate(name, weights=run))
                 print(f"seed {seed} {label:10s} clean acc {results[label][-1]['accuracy']:.3f} "
                       f"{step_s[label][-1] * 1e3:.0f} ms/step", flush=True)
-        moons = {}
-        for label, name in MOONS.items():
-            run = train(name, out=Path(tmp) / name, seed=0, progress=False)
-            moons[label] = __import__("zoo").load(f"local-dir:{run}")
-        from zoo_ssdrl.data import semi_supervised, held_out
-        from zoo_ssdrl.figures import curves, moons_boundaries
+    from zoo_ssdrl.figures import curves
 
-        moons_boundaries(moons, semi_supervised("moons", n_labels=10), out.with_name(out.name + "_moons.png"),
-                         test=held_out("moons"))
     curves(results, out.with_suffix(".png"), title=f"scikit-learn digits, 100 labels, {len(args.seeds)} seeds")
     lines = _report(results, step_s, args)
     out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
     out.with_suffix(".json").write_text(json.dumps({"args": vars(args), "results": results, "step_s": step_s},
                                                    indent=1))
     print("\n".join(lines))
+
+
+def _moons_figure(args, out: Path, tmp: Path) -> None:
+    import zoo
+    from zoo_core.train import train
+    from zoo_ssdrl.data import held_out, semi_supervised
+    from zoo_ssdrl.figures import moons_boundaries
+
+    moons = {}
+    for label, name in MOONS.items():
+        run = Path(args.moons_runs) / name if args.moons_runs else train(name, out=tmp / name, seed=0, progress=False)
+        moons[label] = zoo.load(f"local-dir:{run}")
+    path = moons_boundaries(moons, semi_supervised("moons", n_labels=10), out.with_name(out.name + "_moons.png"),
+                            test=held_out("moons"))
+    print(f"wrote {path}")
 
 
 def _mean(runs: list[dict], key: str) -> float:

@@ -1,11 +1,14 @@
 """Hook implementations of zoo-ssdrl: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries of this first-party plugin live in the project's root
+registry.yaml (section "ssdrl"), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
+
+_TASKS = {"digits": "DigitsTask", "two-moons": "MoonsTask", "mnist": "MNISTTask", "svhn": "SVHNTask",
+          "cifar10-zca": "CIFAR10Task"}
 
 
 @hookimpl
@@ -15,18 +18,31 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_ssdrl", "catalog.yaml")
+def zoo_tasks():
+    """Robust classification: clean, WRM-gamma and L2-PGM-eps metrics on held-out data."""
+    return {f"robust-classification/{name}": f"zoo_ssdrl.tasks:{cls}" for name, cls in _TASKS.items()}
 
 
 @hookimpl
-def zoo_tasks():
-    """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/ssdrl-quadrants": "zoo_ssdrl.task:Quadrants"}
+def zoo_datasets():
+    """The paper datasets, read from the user's local copy (MNIST's spec is zoo-msp's)."""
+    return {"mnist": "zoo_msp.datasets:MNIST", "svhn": "zoo_ssdrl.datasets:SVHN",
+            "cifar10": "zoo_core.data:CIFAR10", "cifar10-zca": "zoo_ssdrl.datasets:CIFAR10_ZCA"}
 
 
 @hookimpl
 def zoo_recipes():
-    """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"ssdrl-classifier": "zoo_ssdrl.recipes:classifier"}
+    """Every training method of the official Updater (mle, drl, ssdrl, pl, at, vat)."""
+    return {"ssdrl": "zoo_ssdrl.recipes:ssdrl"}
+
+
+@hookimpl
+def zoo_converters():
+    """Official Chainer ``.npz`` snapshots (``MNISTClassifier_50000.npz``, ...) -> state dicts."""
+    return {"ssdrl-official": "zoo_ssdrl.convert:from_official"}
+
+
+@hookimpl
+def zoo_figures():
+    """Robustness curves (WRM and PGM) for every task; decision boundaries for two-moons."""
+    return {f"robust-classification/{name}": "zoo_ssdrl.figures:draw" for name in _TASKS}

@@ -23,10 +23,18 @@ def zoo_catalog():
 @hookimpl
 def zoo_tasks():
     """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/contrastive-quadrants": "zoo_contrastive.task:Quadrants"}
+    return {"classification/contrastive-quadrants": "zoo_contrastive.task:Quadrants",
+            "representation-learning/digits-canvas": "zoo_contrastive.tasks_tac:DigitsCanvasTask"}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"contrastive-classifier": "zoo_contrastive.recipes:classifier"}
+    return {"contrastive-classifier": "zoo_contrastive.recipes:classifier",
+            "tac-infomax": "zoo_contrastive.recipes_tac:infomax"}
+
+
+@hookimpl
+def zoo_figures():
+    """Report figures for `zoo bench`: where the crops of the channel land."""
+    return {"representation-learning/digits-canvas": "zoo_contrastive.figures_tac:draw"}

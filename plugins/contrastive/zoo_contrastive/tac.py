@@ -98,15 +98,16 @@ class CropNet(nn.Module):
 
 
 class Encoder(nn.Module):
-    """f: a small conv net over ``view x view`` crops -> representation ``[B, dim]``."""
+    """f: a small conv net over ``view x view`` crops -> representation ``[B, dim]`` (BatchNorm when ``norm``)."""
 
-    def __init__(self, *, width: int, dim: int):
+    def __init__(self, *, width: int, dim: int, norm: bool = True):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(1, width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(2 * width, dim, 3, stride=2, padding=1), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        def block(i, o):
+            return [nn.Conv2d(i, o, 3, stride=2, padding=1, bias=not norm), *([nn.BatchNorm2d(o)] if norm else []),
+                    nn.ReLU()]
+
+        self.net = nn.Sequential(*block(1, width), *block(width, 2 * width), *block(2 * width, dim),
+                                 nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
     def forward(self, views: torch.Tensor) -> torch.Tensor:
         return self.net(views)

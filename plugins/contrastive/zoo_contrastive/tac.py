@@ -63,12 +63,15 @@ class CropNet(nn.Module):
     """
 
     def __init__(self, *, canvas: int, width: int, scale: tuple[float, float], sigma_min: float, sigma_init: float,
-                 sigma_max: float):
+                 sigma_max: float, heat_gain: float):
         super().__init__()
         self.scale, self.sigma_min = scale, sigma_min
         self.features = nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(1, width, 3, padding=1), nn.ReLU(),
                                       nn.Conv2d(width, width, 3, stride=2, padding=1), nn.ReLU())
         self.heat = nn.Conv2d(width, 1, 1)
+        # learnable inverse temperature of the soft-argmax, started high so the heat map can
+        # concentrate on a few cells early (at gain 1 the mean centre barely left the middle)
+        self.log_gain = nn.Parameter(torch.tensor(math.log(heat_gain)))
         self.head = nn.Linear(width, 3)   # scale logit mean, log-sigma raw (centre), log-sigma raw (scale)
         nn.init.zeros_(self.head.weight)
         if not 0 < sigma_min < sigma_init < sigma_max:
@@ -85,7 +88,7 @@ class CropNet(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``mean [B, 3]`` (cx, cy, a) and ``sigma [B, 3]`` of the Gaussian over ``(cx, cy, a)``."""
         h = self.features(x)
-        p = self.heat(h).flatten(1).softmax(1).view(-1, h.shape[-2], h.shape[-1])
+        p = (self.heat(h).flatten(1) * self.log_gain.exp()).softmax(1).view(-1, h.shape[-2], h.shape[-1])
         cx = (p.sum(1) * self.grid).sum(1)
         cy = (p.sum(2) * self.grid).sum(1)
         a_mean, raw_c, raw_s = self.head(h.mean((2, 3))).unbind(1)
@@ -98,12 +101,18 @@ class CropNet(nn.Module):
 
 
 class Encoder(nn.Module):
-    """f: a small conv net over ``view x view`` crops -> representation ``[B, dim]`` (BatchNorm when ``norm``)."""
+    """f: a small conv net over ``view x view`` crops -> representation ``[B, dim]`` (BatchNorm when ``norm``).
 
-    def __init__(self, *, width: int, dim: int, norm: bool = True):
+    Circular padding and global average pooling make f (nearly, up to the stride's aliasing)
+    invariant to where a digit sits inside the view, so it cannot tell canvases apart by the
+    digit's offset in the crop and has to use the digit itself.
+    """
+
+    def __init__(self, *, width: int, dim: int, norm: bool = True, padding: str = "circular"):
         super().__init__()
+
         def block(i, o):
-            return [nn.Conv2d(i, o, 3, stride=2, padding=1, bias=not norm), *([nn.BatchNorm2d(o)] if norm else []),
+            return [nn.Conv2d(i, o, 3, stride=2, padding=1, padding_mode=padding, bias=not norm), *([nn.BatchNorm2d(o)] if norm else []),
                     nn.ReLU()]
 
         self.net = nn.Sequential(*block(1, width), *block(width, 2 * width), *block(2 * width, dim),
@@ -126,13 +135,16 @@ class TACModel(Model):
         temperature: InfoNCE temperature.
         entropy_weight: beta of the anti-collapse term ``- beta H(q_phi)`` (learned channel only).
         sigma_min, sigma_init, sigma_max: floor, initial value and ceiling of q_phi's standard deviations.
+        heat_gain: initial inverse temperature of q_phi's soft-argmax (learned).
+        padding: the encoder's conv padding mode (``"circular"`` or ``"zeros"``).
         eval_draws: draws of T averaged in ``forward``.
     """
 
     def __init__(self, *, channel: str = "learned", canvas: int = 64, view: int = 32, scale_min: float = 0.25,
-                 scale_max: float = 0.5, width: int = 32, dim: int = 64, proj_dim: int = 32, crop_width: int = 16,
-                 temperature: float = 0.1, entropy_weight: float = 0.1, sigma_min: float = 0.02,
-                 sigma_init: float = 0.2, sigma_max: float = 0.5, eval_draws: int = 8):
+                 scale_max: float = 0.5, width: int = 16, dim: int = 64, proj_dim: int = 32, crop_width: int = 8,
+                 temperature: float = 0.1, entropy_weight: float = 0.1, sigma_min: float = 0.1,
+                 sigma_init: float = 0.2, sigma_max: float = 0.5, heat_gain: float = 10.0,
+                 padding: str = "circular", eval_draws: int = 8):
         super().__init__()
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
@@ -141,10 +153,10 @@ class TACModel(Model):
         self.channel, self.canvas, self.view = channel, canvas, view
         self.scale = (scale_min, scale_max)
         self.temperature, self.entropy_weight, self.eval_draws = temperature, entropy_weight, eval_draws
-        self.encoder = Encoder(width=width, dim=dim)
+        self.encoder = Encoder(width=width, dim=dim, padding=padding)
         self.head = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, proj_dim))
         self.q = (CropNet(canvas=canvas, width=crop_width, scale=self.scale, sigma_min=sigma_min,
-                          sigma_init=sigma_init, sigma_max=sigma_max) if channel == "learned" else None)
+                          sigma_init=sigma_init, sigma_max=sigma_max, heat_gain=heat_gain) if channel == "learned" else None)
 
     # --- the channel -------------------------------------------------------------------------
     def sample_boxes(self, x: torch.Tensor, *, generator: torch.Generator | None = None,

@@ -9,7 +9,7 @@ effective rank of the representation, alignment/uniformity and how much of the d
 
 ``tac_claims(seeds, steps, out_dir)`` is the function ``contrastive_claims.py`` calls; run alone:
 
-    OMP_NUM_THREADS=1 PYTHONPATH=... python benchmarks/contrastive_claims_tac.py --seeds 0 1 2 --steps 2000
+    OMP_NUM_THREADS=1 PYTHONPATH=... python benchmarks/contrastive_claims_tac.py --seeds 0 1 2 --steps 1000
 
 Writes ``contrastive_claims_tac.{json,txt,png}`` in ``out_dir``: per model and seed the metrics;
 the table gives mean and standard deviation over seeds; the figure shows the probe accuracy and
@@ -125,7 +125,7 @@ def _figure(result: dict, models: dict, path: Path) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--out", type=Path, default=HERE)
     a = p.parse_args()
     tac_claims(a.seeds, a.steps, a.out)

@@ -18,16 +18,19 @@ def zoo_core_requires():
 def zoo_tasks():
     """Task name -> the class that generates its data and evaluates a model on it."""
     return {"identifiability/latent-blocks": "zoo_contrastive.tasks_lasso:LatentBlocksTask",
-            "identifiability/latent-blocks-linear": "zoo_contrastive.tasks_lasso:LatentBlocksLinearTask"}
+            "identifiability/latent-blocks-linear": "zoo_contrastive.tasks_lasso:LatentBlocksLinearTask",
+            "representation-learning/digits-canvas": "zoo_contrastive.tasks_tac:DigitsCanvasTask"}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"contrastive-latents": "zoo_contrastive.recipes_lasso:contrastive_latents"}
+    return {"contrastive-latents": "zoo_contrastive.recipes_lasso:contrastive_latents",
+            "tac-infomax": "zoo_contrastive.recipes_tac:infomax"}
 
 
 @hookimpl
 def zoo_figures():
-    """Report figures for `zoo bench` (task prefix -> drawing function)."""
-    return {"identifiability/latent-blocks": "zoo_contrastive.figures_lasso:draw"}
+    """Report figures for `zoo bench` (task prefix -> drawing function): R^2 matrices, where the crops land."""
+    return {"identifiability/latent-blocks": "zoo_contrastive.figures_lasso:draw",
+            "representation-learning/digits-canvas": "zoo_contrastive.figures_tac:draw"}

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zoo_ssdrl.attacks import batch_stats, official_pgm_step, pgm_l2_attack, square_cost, vat_attack, wrm_attack
+from zoo_ssdrl.attacks import ball_pgm_step, batch_stats, official_pgm_step, pgm_l2_attack, square_cost, vat_attack, wrm_attack
 from zoo_ssdrl.losses import candidate_labels, sswrm_loss, wrm_loss
 from zoo_ssdrl.models import ConvLarge, MNISTClassifier
 
@@ -51,8 +51,21 @@ def test_pgm_projections(net):
     sphere = pgm_l2_attack(net, x, y, eps=eps, steps=2, projection="sphere", clip=False)
     assert ((ball - x).flatten(1).norm(dim=1) <= eps + 1e-5).all()
     assert torch.allclose((sphere - x).flatten(1).norm(dim=1), torch.full((6,), eps), atol=1e-4)
-    small = pgm_l2_attack(net, x, y, eps=eps, steps=1, clip=False)  # official step, inside the ball
+    small = pgm_l2_attack(net, x, y, eps=eps, steps=1, step_size=official_pgm_step(eps, 1), clip=False)
     assert torch.allclose((small - x).flatten(1).norm(dim=1), torch.full((6,), official_pgm_step(eps, 1)), atol=1e-4)
+
+
+def test_pgm_default_step_reaches_the_ball_boundary(net):
+    # the official step (0.027 eps per step at 15 steps) never leaves the inside of the ball; the
+    # ball's default 2.5 eps / steps reaches the boundary, so the default attack is not weakened
+    x, y = _batch()
+    eps, steps = 1.5, 15
+    default = pgm_l2_attack(net, x, y, eps=eps, steps=steps, clip=False)
+    official = pgm_l2_attack(net, x, y, eps=eps, steps=steps, step_size=official_pgm_step(eps, steps), clip=False)
+    assert ((default - x).flatten(1).norm(dim=1) > 0.99 * eps).all()
+    assert ((official - x).flatten(1).norm(dim=1) < 0.5 * eps).all()
+    assert ball_pgm_step(eps, steps) == pytest.approx(2.5 * eps / steps)
+    assert F.cross_entropy(net(default), y) >= F.cross_entropy(net(official), y)
     assert official_pgm_step(10.0, 15) == pytest.approx(10 / (1 + math.log(15)) * 0.1)
     with pytest.raises(ValueError, match="projection must be one of"):
         pgm_l2_attack(net, x, y, eps=1.0, projection="cube")

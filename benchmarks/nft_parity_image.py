@@ -18,7 +18,8 @@ The official SO(3) action loads ``J_dense.pt`` (absent from the snapshot): ``--j
 (se3-transformer-pytorch 0.9.0 ships it) enables the SO(3) rows.
 
 For each config (rotated MNIST: conv28 + straight + SO(2) 8 frequencies; the same with
-``lowrank``; SO(3) degrees 0..3 with conv28 when ``--j-dense`` is given) the official model is
+``lowrank``; SO(3) degrees 0..3 with conv28 when ``--j-dense`` is given; a small MAE ViT with
+dual-norm patches, lowrank adapters and SO(2), and with SO(3) degrees 0..4) the official model is
 built, its state dict loaded into ours (key for key, ``strict=True``), and on the same images and
 angles it prints the largest absolute difference of ``enc``, ``trans``, ``forward(x, g)`` and
 ``train_loss`` (plus the parameter gradients), and the CPU time ratio ours/official (median of
@@ -43,6 +44,15 @@ CONFIGS = {
     "rot_mnist conv28 straight so2x8": dict(adapter="straight", action=dict(group="so2", num_basis=8, include_identity=True)),
     "conv28 lowrank so2x8": dict(adapter="lowrank", action=dict(group="so2", num_basis=8, include_identity=True)),
     "conv28 straight so3 0..3": dict(adapter="straight", action=dict(group="so3", num_basis=3, include_identity=True)),
+    # a small MAE ViT (48 channels in 5 heads: the official head_dim = dim // heads quirk) with lowrank adapters
+    "vit16 dualnorm lowrank so2x4": dict(adapter="lowrank", action=dict(group="so2", num_basis=4, include_identity=True),
+                                         vit=dict(img=16, ch=3, enc=dict(patch_size=4, embed_dim=48, depth=2, num_heads=5,
+                                                                          mlp_ratio=2.0, dualnorm=True),
+                                                  dec=dict(embed_dim=32, depth=1, num_heads=4, mlp_ratio=2.0))),
+    "vit16 lowrank so3 0..4": dict(adapter="lowrank", action=dict(group="so3", num_basis=4, include_identity=True),
+                                   vit=dict(img=16, ch=3, enc=dict(patch_size=4, embed_dim=48, depth=2, num_heads=5,
+                                                                    mlp_ratio=2.0),
+                                            dec=dict(embed_dim=32, depth=1, num_heads=4, mlp_ratio=2.0))),
 }
 
 
@@ -83,14 +93,24 @@ def build_pair(off, cfg: dict, *, seed: int = 0, j_dense: str | None = None):
     if a["group"] == "so3":
         act["data_path"] = j_dense
     torch.manual_seed(seed)
+    vit = cfg.get("vit")
+    if vit:
+        enc, dec = vit["enc"], vit["dec"]
+        encoder = off.network.ViTEncoder(img_size=vit["img"], img_channels=vit["ch"], **enc)
+        decoder = off.network.ViTDecoder(img_size=vit["img"], img_channels=vit["ch"], patch_size=enc["patch_size"], **dec)
+        dims = dict(num_patches=(vit["img"] // enc["patch_size"]) ** 2, enc_embed_dim=enc["embed_dim"],
+                    dec_embed_dim=dec["embed_dim"])
+        net = dict(network="vit", img_size=vit["img"], img_channels=vit["ch"], encoder=dict(enc), decoder=dict(dec))
+    else:
+        encoder, decoder = off.network.Conv(img_size=28, img_channels=1), off.network.Deconv(img_size=28, img_channels=1)
+        dims = dict(num_patches=49, enc_embed_dim=64, dec_embed_dim=64)
+        net = dict(network="conv28")
     official = off.eae.LitEquivariantAE(
-        latent_dim=32, num_patches=49, enc_embed_dim=64, dec_embed_dim=64, action_list=off.eae.ActionList(dict(act)),
-        encoder=off.network.Conv(img_size=28, img_channels=1), decoder=off.network.Deconv(img_size=28, img_channels=1),
+        latent_dim=32, **dims, action_list=off.eae.ActionList(dict(act)), encoder=encoder, decoder=decoder,
         latent_pooling="average", adapter=cfg["adapter"], rank_ratio=4)
     official.hparams = types.SimpleNamespace(loss=types.SimpleNamespace(
         pred=True, pred_l1=False, reconst=False, alignl2=True, nalignl2=False, equiv_coef=1.0, angle_variance=False))
-    ours = EquivariantAE(latent_dim=32, action=dict(a), network="conv28", adapter=cfg["adapter"],
-                         loss=dict(alignl2=True))
+    ours = EquivariantAE(latent_dim=32, action=dict(a), **net, adapter=cfg["adapter"], loss=dict(alignl2=True))
     ours.load_state_dict(official.state_dict(), strict=True)
     return official, ours
 
@@ -129,7 +149,8 @@ def compare(official_root: str, *, reps: int = 20, batches=(1, 256), threads: in
         group = cfg["action"]["group"]
         for B in batches:
             gen = torch.Generator().manual_seed(B)
-            x1, x2 = torch.rand(B, 1, 28, 28, generator=gen), torch.rand(B, 1, 28, 28, generator=gen)
+            shape = (ours.img_channels, ours.img_size, ours.img_size)
+            x1, x2 = torch.rand(B, *shape, generator=gen), torch.rand(B, *shape, generator=gen)
             g1, g2 = _params(group, B, gen), _params(group, B, gen)
             row = {"config": name, "batch": B}
             with torch.no_grad():

@@ -7,8 +7,8 @@
   (a strided conv, or with ``dualnorm`` LayerNorm-Linear-LayerNorm on flattened patches), fixed
   sine-cosine positions, pre-norm blocks without qkv bias, final LayerNorm; the decoder is
   blocks + LayerNorm + a Linear head to ``patch_size^2 * c`` pixels per token (no positions:
-  the post-adapter supplies them). Blocks are timm's ``Block`` (the same layers and parameter
-  names as the official MAE ``Block`` with ``qkv_bias=False``).
+  the post-adapter supplies them). ``Block`` has the layers and parameter names of the official
+  MAE ``Block`` with ``qkv_bias=False`` (``norm1``, ``attn.qkv``, ``attn.proj``, ``norm2``, ``mlp.fc1/fc2``).
 
 Parameter names follow the official modules (``net.0`` ...), so official state dicts load as they are.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["NETWORKS", "build_network", "Conv28Encoder", "Conv28Decoder", "ViTEncoder", "ViTDecoder",
+__all__ = ["NETWORKS", "build_network", "Conv28Encoder", "Conv28Decoder", "ViTEncoder", "ViTDecoder", "Block",
            "sinusoid_table"]
 
 
@@ -101,10 +101,47 @@ class _PatchEmbedDualNorm(nn.Module):
         return self.to_patch_embedding(x)
 
 
-def _blocks(dim, depth, num_heads, mlp_ratio):
-    from timm.models.vision_transformer import Block
+class _Attention(nn.Module):
+    """Multi-head self-attention without qkv bias; ``head_dim = dim // heads`` (the MAE code allows
+    ``heads * head_dim != dim``, e.g. 512 channels in 12 heads of 42, as ModelNet's config uses)."""
 
-    return nn.ModuleList([Block(dim, num_heads, mlp_ratio=mlp_ratio, qkv_bias=False) for _ in range(depth)])
+    def __init__(self, dim, num_heads):
+        super().__init__()
+        self.num_heads, hd = num_heads, dim // num_heads
+        self.qkv = nn.Linear(dim, 3 * hd * num_heads, bias=False)
+        self.proj = nn.Linear(hd * num_heads, dim)
+
+    def forward(self, x):
+        B, N, _ = x.shape
+        q, k, v = self.qkv(x).reshape(B, N, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4)
+        out = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.proj(out.transpose(1, 2).reshape(B, N, -1))
+
+
+class _Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1, self.act, self.fc2 = nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block (MAE ``Block``, ``init_values=0``: no layer scale; no dropout)."""
+
+    def __init__(self, dim, num_heads, mlp_ratio):
+        super().__init__()
+        self.norm1, self.attn = nn.LayerNorm(dim), _Attention(dim, num_heads)
+        self.norm2, self.mlp = nn.LayerNorm(dim), _Mlp(dim, int(dim * mlp_ratio))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+def _blocks(dim, depth, num_heads, mlp_ratio):
+    return nn.ModuleList([Block(dim, num_heads, mlp_ratio) for _ in range(depth)])
 
 
 class _MAEEncoder(nn.Module):

@@ -284,3 +284,12 @@ def test_task_evaluates_every_metric_on_a_small_limit():
     assert set(ae) == {"probe_acc", "probe_acc_ood"}
     with pytest.raises(ValueError, match="split"):
         RotatedDigitsTask().dataset("val")
+
+
+def test_figures_draw_predicted_rotations_and_reconstructions(tmp_path):
+    from zoo_nft.figures_image import draw
+
+    figs = draw(EquivariantAE(), RotatedDigitsTask(), tmp_path, name="g")
+    assert [t for t, _ in figs] == ["Predicted rotated views beside the truth"] and figs[0][1].stat().st_size > 1000
+    assert draw(AutoEncoder(), RotatedDigitsTask(), tmp_path, name="a")[0][1].exists()
+    assert draw(ContrastiveEncoder(), RotatedDigitsTask(), tmp_path, name="c") == []

@@ -53,9 +53,10 @@ def draw_timewarp(model, task, out_dir: Path, *, name: str, limit: int | None = 
                   ) -> list[tuple[str, Path]]:
     """Character spectrum and roll-outs of ``model`` on a time-warp task."""
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     model.eval()
-    n = min(limit or 512, 512)
-    data = task.dataset("test", n_data=n)
+    data = task.dataset("test")  # the sequences `evaluate` uses, so the figure shows the recorded spectrum
+    n = len(data)
     xs, gs = data.tensors()
     Ms = model.get_M(xs[:, :task.T_cond], g=gs)
     freqs, c = character_spectrum(Ms, gs, max_freq=64)

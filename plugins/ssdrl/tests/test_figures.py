@@ -15,3 +15,15 @@ def test_figures(tmp_path):
     assert len(figs) == 3
     for _, path in figs:
         assert path.stat().st_size > 5000 and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_published_peers_are_the_other_models_of_the_task_from_their_cards():
+    import zoo
+    from zoo_ssdrl.figures import published_peers
+
+    peers = published_peers("ssdrl-digits")
+    assert "ssdrl-digits (card)" not in peers
+    assert {"erm-digits (card)", "drl-digits (card)", "ssdrl-fast-digits (card)"} <= set(peers)
+    card = dict(zoo.entry("drl-digits").results)
+    assert peers["drl-digits (card)"][0]["pgm_error_e1"] == card["pgm_error_e1"]
+    assert not any(p.endswith("moons (card)") for p in peers)   # another task

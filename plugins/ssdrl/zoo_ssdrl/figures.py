@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
-__all__ = ["draw", "curves", "moons_boundaries", "grid_of"]
+__all__ = ["draw", "curves", "moons_boundaries", "grid_of", "published_peers"]
 
 
 def _figure(width: float, height: float, cols: int = 1):
@@ -37,15 +37,19 @@ def grid_of(metrics: Mapping[str, float], prefix: str) -> tuple[list[float], lis
     return [v for v, _ in found], [k for _, k in found]
 
 
-def curves(results: Mapping[str, Sequence[Mapping[str, float]]], path: Path, *, title: str = "") -> Path:
-    """``results``: model label -> its metrics (one mapping per seed). Two panels, log x axes."""
+def curves(results: Mapping[str, Sequence[Mapping[str, float]]], path: Path, *, title: str = "",
+           dashed: Sequence[str] = ()) -> Path:
+    """``results``: model label -> its metrics (one mapping per seed). Two panels, log x axes;
+    the labels in ``dashed`` are drawn as thin dashed lines (context, e.g. other models' cards)."""
     fig, (a, b) = _figure(10, 4, cols=2)
     for label, runs in results.items():
         for ax, prefix in ((a, "wrm_loss_g"), (b, "pgm_error_e")):
             xs, keys = grid_of(runs[0], prefix)
             vals = np.array([[r[k] for k in keys] for r in runs])
             mean = vals.mean(0)
-            line, = ax.plot(xs, mean, marker="o", ms=3, label=f"{label} (clean acc {np.mean([r['accuracy'] for r in runs]):.3f})")
+            style = dict(ls="--", lw=1, ms=2) if label in dashed else dict(lw=2, ms=3)
+            line, = ax.plot(xs, mean, marker="o", label=f"{label} (clean acc {np.mean([r['accuracy'] for r in runs]):.3f})",
+                            **style)
             if len(runs) > 1:
                 ax.fill_between(xs, mean - vals.std(0), mean + vals.std(0), color=line.get_color(), alpha=0.2)
     a.set(xscale="log", xlabel="WRM attack gamma (smaller = stronger)", ylabel="adversarial test loss",
@@ -83,12 +87,30 @@ def moons_boundaries(models: Mapping[str, torch.nn.Module], split, path: Path, *
     return path
 
 
+def published_peers(name: str) -> dict[str, list[dict[str, float]]]:
+    """Card results (``results:`` in the catalog) of the other published models of ``name``'s task
+    that report both attack grids, keyed ``"<peer> (card)"``, for drawing beside a model."""
+    import zoo
+
+    task = zoo.entry(name).task
+    peers = {}
+    for peer in zoo.list_models(task=task, pretrained=True):
+        entry = zoo.entry(peer)
+        results = {k: float(v) for k, v in dict(entry.results).items() if isinstance(v, (int, float))}
+        if peer != name and entry.task == task and "accuracy" in results and \
+                grid_of(results, "wrm_loss_g")[0] and grid_of(results, "pgm_error_e")[0]:
+            peers[f"{peer} (card)"] = [results]
+    return peers
+
+
 def draw(model, task, out_dir: Path, *, name: str, limit: int | None = None) -> list[tuple[str, Path]]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = task.evaluate(model, limit=limit or 200)
-    figs = [("Robustness: WRM adversarial loss and PGM error", curves({name: [metrics]}, out_dir / "robustness.png",
-                                                                      title=name))]
+    peers = published_peers(name)
+    figs = [("Robustness: WRM adversarial loss and PGM error, beside the other published models of its task",
+             curves({f"{name} (this run)": [metrics], **peers}, out_dir / "robustness.png", dashed=list(peers),
+                    title=f"{name}; dashed: the other published models' cards (full test split)"))]
     if task.data == "moons":
         from zoo_ssdrl.data import semi_supervised, held_out
 

@@ -331,6 +331,20 @@ def test_write_back_edits_the_entry_in_place(tmp_path):
     assert catalog.entries["tiny-wide-test"].weights.files["model"].bytes == 7
 
 
+def test_write_back_keeps_a_following_section_comment_after_the_entry(tmp_path):
+    from zoo_core.catalog_edit import set_field
+    from zoo_core.catalog_yaml import load_catalog_file
+
+    path = tmp_path / "registry.yaml"
+    text = LAYOUT.rstrip("\n") + "\n\n# --- the next section ---\n# about it\n\nlast-test:\n  task: classification/toy\n"
+    path.write_text(text)
+    set_field(path, "tiny-wide-test", "results", {"acc": 0.25})
+    after = path.read_text()
+    assert after.index("  results:\n    acc: 0.25\n") < after.index("# --- the next section ---")
+    assert after.count("# --- the next section ---\n# about it\n\nlast-test:") == 1
+    assert load_catalog_file(path).entries["tiny-wide-test"].results == {"acc": 0.25}
+
+
 def test_write_back_refuses_to_break_the_entry_but_ignores_others(tmp_path):
     from zoo_core.catalog_edit import set_field
 

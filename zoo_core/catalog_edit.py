@@ -35,8 +35,8 @@ def set_field(path: str | Path, name: str, field: str, value: Any) -> None:
                            source=str(path), entry=name)
     end = next((i for i in range(start + 1, len(lines))
                 if lines[i].strip() and not lines[i].startswith((" ", "#"))), len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1  # keep blank lines between entries outside the block
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # blank lines and column-0 comments after the entry belong to what follows
     dumped = yaml.safe_dump({field: value}, sort_keys=False, default_flow_style=False, width=100)
     block = ["  " + line + "\n" for line in dumped.rstrip("\n").split("\n")]
     f_start = next((i for i in range(start + 1, end) if re.match(rf"^  {re.escape(field)}\s*:", lines[i])), None)

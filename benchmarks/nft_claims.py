@@ -89,16 +89,18 @@ def _figure(freq_rows: dict, table: dict, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 3.6), dpi=100, layout="constrained")
+    panels = 2 if freq_rows else 1   # --skip-timewarp: the compression panel alone
+    fig = Figure(figsize=(5.5 * panels, 3.6), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 2, 1)
-    runs = [k for k in freq_rows if k.startswith("seed")]
-    ax.bar(["untrained"] + runs, [freq_rows["untrained"]["strong_recovered"]] +
-           [freq_rows[k]["strong_recovered"] for k in runs], color=["grey"] + ["tab:blue"] * len(runs))
-    ax.set_ylim(0, 5.2)
-    ax.set_ylabel("true strong frequencies in top 5 of c(f)")
-    ax.set_title("U-NFT time warp (freqseed 1)", fontsize=9)
-    ax = fig.add_subplot(1, 2, 2)
+    if freq_rows:
+        ax = fig.add_subplot(1, 2, 1)
+        runs = [k for k in freq_rows if k.startswith("seed")]
+        ax.bar(["untrained"] + runs, [freq_rows["untrained"]["strong_recovered"]] +
+               [freq_rows[k]["strong_recovered"] for k in runs], color=["grey"] + ["tab:blue"] * len(runs))
+        ax.set_ylim(0, 5.2)
+        ax.set_ylabel("true strong frequencies in top 5 of c(f)")
+        ax.set_title("U-NFT time warp (freqseed 1)", fontsize=9)
+    ax = fig.add_subplot(1, panels, panels)
     labels = sorted({k.split(" | ")[0] for k in table if " | " in k})
     for label in labels:
         keys = [k for k in table if k.startswith(label + " |")]
@@ -166,8 +168,7 @@ def main() -> None:
             lines.append(f"   {k:34s} {statistics.mean(v):.4f} +- {statistics.pstdev(v):.4f}   "
                          f"{'beats' if statistics.mean(v) < table['dft_sse'] else 'does not beat'} the DFT")
     out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
-    if freq:
-        _figure(freq, table, out.with_suffix(".png"))
+    _figure(freq, table, out.with_suffix(".png"))
     print("\n".join(lines))
 
 

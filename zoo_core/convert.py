@@ -19,6 +19,31 @@ from pathlib import Path
 from zoo_core.errors import ZooError
 
 
+def read_snapshot_state_dict(path: str | Path, *, what: str, example: str):
+    """The model state dict in a pytorch-pfn-extras snapshot (``snapshot_model_iter_N``: a state
+    dict; ``snapshot_manager_iter_N``: ``{"models": {"main": state_dict}, ...}``), read with the
+    safe unpickler (``weights_only=True``). Official MSP and NFT runs write these files.
+
+    Raises FileNotFoundError when ``path`` is missing and ValueError when the file holds no
+    tensor state dict; ``what`` names the method and ``example`` a file name, for the message.
+    """
+    from collections.abc import Mapping
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"official {what} checkpoint not found: {path} (expected a file like {example})")
+    obj = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(obj, Mapping) and isinstance(obj.get("models"), Mapping):
+        obj = obj["models"].get("main", obj["models"])
+    if not isinstance(obj, Mapping) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
+        raise ValueError(f"{path} is not an official {what} model state dict (got {type(obj).__name__} without tensor "
+                         "values); pass snapshot_model_iter_<N> or snapshot_manager_iter_<N> from the official "
+                         "log directory")
+    return obj
+
+
 def pick_converter(entry, converter: str | None) -> str:
     """``converter``, else the entry's own ``converter`` field, else the only converter its plugin declares."""
     import zoo

@@ -48,7 +48,7 @@ def test_errors(tmp_path):
         from_official(tmp_path / "missing")
     bad = tmp_path / "bad.pt"
     torch.save({"a": 1}, bad)
-    with pytest.raises(ValueError, match="not an MSP model state dict"):
+    with pytest.raises(ValueError, match="not an official MSP model state dict"):
         from_official(bad)
     with pytest.raises(ValueError, match="collide"):
         convert_state_dict({"x.parametrizations.weight.original": torch.ones(1), "x.weight": torch.ones(1)})

@@ -73,15 +73,6 @@ def from_official(path: str | Path) -> dict[str, dict[str, torch.Tensor]]:
         FileNotFoundError: ``path`` does not exist.
         ValueError: the file is not a state dict (nor a manager snapshot holding one).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"official MSP checkpoint not found: {path} "
-                                "(expected a file like snapshot_model_iter_50000)")
-    obj = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(obj, Mapping) and "models" in obj and isinstance(obj["models"], Mapping):
-        obj = obj["models"].get("main", obj["models"])
-    if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
-        raise ValueError(f"{path} is not an MSP model state dict (got {type(obj).__name__} "
-                         "without tensor values); pass snapshot_model_iter_<N> or "
-                         "snapshot_manager_iter_<N> from the official log directory")
-    return {"model": convert_state_dict(obj)}
+    from zoo_core.convert import read_snapshot_state_dict
+
+    return {"model": convert_state_dict(read_snapshot_state_dict(path, what="MSP", example="snapshot_model_iter_50000"))}

@@ -51,5 +51,5 @@ def test_inconsistent_alias_and_bad_files_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="snapshot_model_iter"):
         from_official(tmp_path / "missing")
     torch.save([1, 2], tmp_path / "list.pt")
-    with pytest.raises(ValueError, match="not an NFT model state dict"):
+    with pytest.raises(ValueError, match="not an official NFT model state dict"):
         from_official(tmp_path / "list.pt")

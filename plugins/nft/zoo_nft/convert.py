@@ -72,15 +72,6 @@ def from_official(path: str | Path) -> dict[str, dict[str, torch.Tensor]]:
         FileNotFoundError: ``path`` does not exist.
         ValueError: the file is not a state dict (nor a manager snapshot holding one).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"official NFT checkpoint not found: {path} "
-                                "(expected a file like snapshot_model_iter_100000)")
-    obj = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(obj, Mapping) and isinstance(obj.get("models"), Mapping):
-        obj = obj["models"].get("main", obj["models"])
-    if not isinstance(obj, Mapping) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
-        raise ValueError(f"{path} is not an NFT model state dict (got {type(obj).__name__} without "
-                         "tensor values); pass snapshot_model_iter_<N> or snapshot_manager_iter_<N> "
-                         "from the official log directory")
-    return {"model": convert_state_dict(obj)}
+    from zoo_core.convert import read_snapshot_state_dict
+
+    return {"model": convert_state_dict(read_snapshot_state_dict(path, what="NFT", example="snapshot_model_iter_100000"))}

@@ -88,15 +88,19 @@ def import_official(path: str) -> None:
             del sys.modules["pandas"]
 
 
-def build_pair(name: str):
-    """(official model, our model, input maker, how to call each) with identical weights."""
+def build_pair(name: str, batch: int | None = None):
+    """(official model, our model, inputs, how to call each) with identical weights; ``batch``
+    overrides the configuration's batch size."""
     import importlib
 
     from zoo_akorn.convert import convert_state_dict
+    from zoo_core.testing.parity import untie_parameters
 
-    mod, cls, kwargs, builder, kind, batch = CONFIGS[name]
+    mod, cls, kwargs, builder, kind, config_batch = CONFIGS[name]
+    batch = batch or config_batch
     torch.manual_seed(0)
     official = getattr(importlib.import_module(mod), cls)(**kwargs).eval()
+    untie_parameters(official)  # the official GTA mat_q/k/v/o share one storage on the CPU: give each its own
     with torch.no_grad():  # perturb frozen-at-init params so the mapping is really tested
         for p in official.parameters():
             if p.dtype.is_floating_point and p.numel() > 1:
@@ -119,9 +123,9 @@ def build_pair(name: str):
     return official, ours, inputs, call_off, call_ours
 
 
-def time_train_steps(name: str, reps: int = 5) -> dict:
+def time_train_steps(name: str, reps: int = 5, batch: int | None = None) -> dict:
     """Median times of ``model(x).sum().backward()`` in train mode, official vs ours, interleaved."""
-    official, ours, inputs, call_off, call_ours = build_pair(name)
+    official, ours, inputs, call_off, call_ours = build_pair(name, batch)
     args = inputs if len(inputs) > 1 else inputs[0]
     official.train(), ours.train()
 
@@ -140,8 +144,8 @@ def time_train_steps(name: str, reps: int = 5) -> dict:
             "speedup_min": min(t_off) / min(t_ours)}
 
 
-def compare(name: str, reps: int = 5) -> dict:
-    official, ours, inputs, call_off, call_ours = build_pair(name)
+def compare(name: str, reps: int = 5, batch: int | None = None) -> dict:
+    official, ours, inputs, call_off, call_ours = build_pair(name, batch)
     args = inputs if len(inputs) > 1 else inputs[0]
     with torch.no_grad():
         torch.manual_seed(123)
@@ -168,20 +172,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--train", action="store_true", help="also time a training step (forward + backward)")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1; with 2 threads on a 2-core machine any other job makes the timings noise)")
+    ap.add_argument("--batches", nargs="*", type=int, default=None,
+                    help="batch sizes to time (default: each configuration's own, shown in CONFIGS)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     import_official(args.official)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.reps} timed calls each")
-    print(f"{'config':40s} {'max|diff|':>10s} {'max|out|':>9s} {'official ms':>12s} {'zoo ms':>9s} {'speedup':>8s}"
-          f" {'(min)':>7s}")
+    print(f"{'config':40s} {'batch':>5s} {'max|diff|':>10s} {'max|out|':>9s} {'official ms':>12s} {'zoo ms':>9s}"
+          f" {'speedup':>8s} {'(min)':>7s}")
     for name in args.only or CONFIGS:
-        r = compare(name, args.reps)
-        print(f"{r['name']:40s} {r['max_abs_diff']:10.2e} {r['max_abs_out']:9.3f} {r['official_ms']:12.1f} "
-              f"{r['ours_ms']:9.1f} {r['speedup']:7.2f}x {r['speedup_min']:6.2f}x", flush=True)
-        if args.train:
-            r = time_train_steps(name, args.reps)
-            print(f"{r['name']:40s} {'':>10s} {'':>9s} {r['official_ms']:12.1f} {r['ours_ms']:9.1f} "
-                  f"{r['speedup']:7.2f}x {r['speedup_min']:6.2f}x", flush=True)
+        for batch in args.batches or [CONFIGS[name][-1]]:
+            r = compare(name, args.reps, batch)
+            print(f"{r['name']:40s} {batch:5d} {r['max_abs_diff']:10.2e} {r['max_abs_out']:9.3f} {r['official_ms']:12.1f} "
+                  f"{r['ours_ms']:9.1f} {r['speedup']:7.2f}x {r['speedup_min']:6.2f}x", flush=True)
+            if args.train:
+                r = time_train_steps(name, args.reps, batch)
+                print(f"{r['name']:40s} {batch:5d} {'':>10s} {'':>9s} {r['official_ms']:12.1f} {r['ours_ms']:9.1f} "
+                      f"{r['speedup']:7.2f}x {r['speedup_min']:6.2f}x", flush=True)
 
 
 if __name__ == "__main__":

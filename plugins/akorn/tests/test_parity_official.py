@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from zoo_akorn.convert import convert_state_dict
+from zoo_core.testing.parity import untie_parameters
 
 CASES = {
     "akorn-attn-gta": ("source.models.objs.knet", "AKOrN", "zoo_akorn.models.akorn:AKOrN", "image",
@@ -42,10 +43,10 @@ def official(official_path):
         try:
             import pandas  # noqa: F401
         except ImportError:
-            import importlib.machinery
+            from importlib.machinery import ModuleSpec  # (a local `import importlib.x` would shadow the module)
 
             stub = types.ModuleType("pandas")
-            stub.__spec__ = importlib.machinery.ModuleSpec("pandas", None)
+            stub.__spec__ = ModuleSpec("pandas", None)
             sys.modules["pandas"] = stub
     try:
         for mod, *_ in CASES.values():
@@ -62,6 +63,7 @@ def test_outputs_match_official(official, name):
     mod, cls, builder, kind, cfg = CASES[name]
     torch.manual_seed(0)
     theirs = getattr(importlib.import_module(mod), cls)(**cfg).eval()
+    untie_parameters(theirs)  # the official GTA mat_q/k/v/o share one storage on the CPU: give each its own noise
     with torch.no_grad():
         for p in theirs.parameters():
             p.add_(0.05 * torch.randn_like(p))

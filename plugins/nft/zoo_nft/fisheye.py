@@ -121,7 +121,8 @@ class ShiftedFisheyeImages(torch.utils.data.Dataset):
         length: items (default ``n``); item ``k`` shows image ``k % n`` with its own velocity, so
             a long run sees fresh velocities, as the official loader's fresh draws per access.
 
-    Items: ``(frames (T, C, H, W) float32 in [0, 1], velocity (2,) float32: horizontal, vertical)``.
+    Items: ``(frames (T, C, H, W) float32 in [0, 1], g)``, ``g = 2 pi v_h / W`` the horizontal
+    velocity as an angle on the ``W``-px circle (radians per frame; the character analysis's shift).
     """
 
     def __init__(self, images, *, T: int = 4, max_hshift: float = 16, max_vshift: float = 0,
@@ -158,9 +159,9 @@ class ShiftedFisheyeImages(torch.utils.data.Dataset):
             raise IndexError(f"item {k} out of range for {self.length} sequences")
         h, v = self.velocity(k)
         frames = self.sequence(self.images[k % len(self.images)], h, v)
-        return frames, torch.tensor([h, v], dtype=torch.float32)
+        return frames, torch.tensor(2 * math.pi * h / self.images.shape[-1], dtype=torch.float32)
 
-    def tensors(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The first ``n`` items stacked: ``(n, T, C, H, W)`` frames and ``(n, 2)`` velocities."""
-        items = [self[k] for k in range(min(n or self.length, self.length))]
-        return torch.stack([f for f, _ in items]), torch.stack([v for _, v in items])
+    def tensors(self, start: int = 0, stop: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Items ``start..stop-1`` stacked: ``(n, T, C, H, W)`` frames and ``(n,)`` shift angles."""
+        items = [self[k] for k in range(start, min(self.length if stop is None else stop, self.length))]
+        return torch.stack([f for f, _ in items]), torch.stack([g for _, g in items])

@@ -22,6 +22,10 @@ Then time, interleaved in one process, a forward pass and a training step (loss 
 Adam, as the official ``loop_seqmodel``: it asks for the logged regularisers every step; ours as
 ``zoo_nft.recipes_1d``: torch's fused Adam, the same update) at batch 1 and at the training batch,
 and print the CPU time ratio official / ours.
+
+The fisheye CIFAR-100 U-NFT ViT (official ``oned_experiments/fisheye``, which runs inside the MSP
+repository) has its own harness, ``benchmarks/nft_parity_fisheye.py --official PATH --msp PATH``;
+the image g-NFT has ``benchmarks/nft_parity_image.py``.
 """
 
 from __future__ import annotations

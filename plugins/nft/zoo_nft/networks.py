@@ -10,7 +10,8 @@
   the post-adapter supplies them). ``Block`` has the layers and parameter names of the official
   MAE ``Block`` with ``qkv_bias=False`` (``norm1``, ``attn.qkv``, ``attn.proj``, ``norm2``, ``mlp.fc1/fc2``).
 
-Parameter names follow the official modules (``net.0`` ...), so official state dicts load as they are.
+Parameter names follow the official modules (``net.0`` ...), so official state dicts load as they are;
+the ViT's initialisation is the MAE modules' (Xavier-uniform Linear weights, zero biases).
 """
 
 from __future__ import annotations
@@ -160,6 +161,17 @@ class _MAEEncoder(nn.Module):
         return self.head(self.norm(x))
 
 
+def _mae_init(m: nn.Module) -> None:
+    """The MAE modules' ``_init_weights``: Xavier-uniform Linear weights, zero biases, LayerNorm 1 / 0."""
+    if isinstance(m, nn.Linear):
+        nn.init.xavier_uniform_(m.weight)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.LayerNorm):
+        nn.init.ones_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
 class ViTEncoder(nn.Module):
     def __init__(self, img_size=64, img_channels=3, patch_size=4, embed_dim=512, depth=9, num_heads=12,
                  mlp_ratio=4.0, dualnorm=False):
@@ -167,6 +179,7 @@ class ViTEncoder(nn.Module):
         if img_size % patch_size:
             raise ValueError(f"img_size {img_size} must be a multiple of patch_size {patch_size}")
         self.net = _MAEEncoder(img_size, patch_size, img_channels, embed_dim, depth, num_heads, mlp_ratio, dualnorm)
+        self.net.apply(_mae_init)
 
     def forward(self, x):
         return self.net(x)
@@ -200,6 +213,7 @@ class ViTDecoder(nn.Module):
         super().__init__()
         self.net = nn.Sequential(_MAEDecoder(embed_dim, depth, num_heads, mlp_ratio, img_channels * patch_size ** 2),
                                  _Unpatchify(patch_size, img_size // patch_size, img_channels))
+        self.net[0].apply(_mae_init)
 
     def forward(self, z):
         return self.net(z)

@@ -13,6 +13,9 @@ _TASKS_1D = {
     "compression/time-warped-signals": "zoo_nft.tasks_1d:CompressionTask",
 }
 
+# U-NFT ViT on fisheye-deformed shifting CIFAR-100 (nft-fisheye)
+_TASKS_FISHEYE = {"sequence-prediction/fisheye-cifar100": "zoo_nft.fisheye_task:FisheyeCIFAR100Task"}
+
 # image g-NFT and its baselines (nft-image)
 _TASKS_IMAGE = {
     "representation/rotated-digits": "zoo_nft.rotdigits:RotatedDigitsTask",
@@ -36,13 +39,13 @@ def zoo_core_requires():
 @hookimpl
 def zoo_tasks():
     """Task name -> the class that generates its data and evaluates a model on it."""
-    return {**_TASKS_1D, **_TASKS_IMAGE}
+    return {**_TASKS_1D, **_TASKS_FISHEYE, **_TASKS_IMAGE}
 
 
 @hookimpl
 def zoo_datasets():
-    """The paper datasets of the image experiments, read from the user's local copy (MNIST is zoo-msp's)."""
-    return {**_DATASETS_IMAGE}
+    """The paper datasets of the fisheye and image experiments, read from the user's local copy (MNIST is zoo-msp's)."""
+    return {"cifar100": "zoo_nft.fisheye_task:CIFAR100", **_DATASETS_IMAGE}
 
 
 @hookimpl
@@ -53,7 +56,7 @@ def zoo_recipes():
 
 @hookimpl
 def zoo_converters():
-    """Official checkpoints -> our state dicts: pfn-extras ``snapshot_model_iter_N`` (1-D, compression)
+    """Official checkpoints -> our state dicts: pfn-extras ``snapshot_model_iter_N`` (1-D, compression, fisheye)
     and the image experiments' Lightning ``.ckpt``."""
     return {"nft-official": "zoo_nft.convert:from_official", "nft-image-lightning": "zoo_nft.convert_image:from_official"}
 

@@ -1,4 +1,4 @@
-"""Training recipe ``nft-seqmodel`` for ``zoo train`` (official 1-D / compression ``loop_seqmodel``).
+"""Training recipe ``nft-seqmodel`` for ``zoo train`` (official 1-D / compression / fisheye ``loop_seqmodel``).
 
 A catalog entry names the recipe and its settings under ``train``::
 
@@ -16,7 +16,11 @@ what runs is ``lr`` until 80k, then ``lr / 15``; that is the schedule kept here
 
 Datasets (``dataset``): ``time-warped`` (``TimeWarpedSignals``, the 30000 official training
 sequences of ``freqseed``) and ``compression`` (``CompressionSignals``, 5000 sequences drawn
-from numpy seed ``zoo train --seed``, Gaussian ``noise`` on every frame, fresh noise per epoch).
+from numpy seed ``zoo train --seed``, Gaussian ``noise`` on every frame, fresh noise per epoch) and
+``fisheye-cifar100`` (``zoo_nft.fisheye_task``: the CIFAR-100 train images from the local copy, the
+official ``Shift_cifar`` law, a fresh velocity for every one of the ``steps x batch_size`` items).
+The fisheye loop is MSP's ``loop_seqmodel`` (lr / 3 from ``lr_decay_iter``, reconstruction while
+``step < reconst_iter``), the same code path.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from zoo_core.train import Phase, Recipe
 
 __all__ = ["seqmodel", "adam", "DATASETS"]
 
-DATASETS = ("time-warped", "compression")
+DATASETS = ("time-warped", "compression", "fisheye-cifar100")
 
 
 def _data(dataset: str, *, T: int, steps: int, batch_size: int, freqseed: int, noise: float,
@@ -51,6 +55,13 @@ def _data(dataset: str, *, T: int, steps: int, batch_size: int, freqseed: int, n
                 f"frequencies 3, 5, 11, 4, 7; numpy seed = the training seed), noise std {noise} "
                 f"(fresh per epoch), T = {T}")
         return (lambda seed: CompressionSignals(n_data=n, T=T, seed=seed, noise=noise, length=length)), line
+    if dataset == "fisheye-cifar100":
+        from zoo_nft.fisheye_task import FisheyeCIFAR100Task
+
+        task = FisheyeCIFAR100Task()
+        line = (f"CIFAR-100 train images (local copy) as fisheye-deformed shifting sequences (official "
+                f"Shift_cifar law: velocity U[-16, 16) px/frame, defisheye linear fullframe fov 180 pfov 140), T = {T}")
+        return (lambda seed: task.dataset("train", T=T, seed=seed, length=steps * batch_size)), line
     raise ZooError(f"unknown train.dataset {dataset!r}; zoo-nft's 1-D recipe trains on {list(DATASETS)}")
 
 

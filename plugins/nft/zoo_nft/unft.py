@@ -1,4 +1,6 @@
-"""The 1-D NFT sequence autoencoder (official ``SeqAETSQmlp``) with its three transitions.
+"""The NFT sequence autoencoder: ``SeqNFT`` (the sequence logic, any frame encoder/decoder) and
+``NFTSeqAE``, the 1-D one (official ``SeqAETSQmlp``), with its three transitions. The fisheye
+CIFAR-100 ViT (official ``SeqAELSTSQ_vit``) is ``zoo_nft.unft_vit.NFTSeqViT``, the same logic.
 
 NFT (arXiv:2305.18484): an encoder ``Phi`` maps each frame ``x_t`` (a signal of ``dim_data``
 points) to a matrix latent ``H_t`` of shape ``(dim_m, dim_a)``; a group element acts linearly
@@ -43,7 +45,7 @@ from zoo_core.interfaces import Model
 from zoo_msp.transition import transition_from_sequence
 from zoo_nft.gnft import CONVENTIONS, abelian_transition, so2_representation
 
-__all__ = ["NFTSeqAE", "MLPEncoder", "MLPDecoder", "TRANSITIONS", "ACTIVATIONS"]
+__all__ = ["SeqNFT", "NFTSeqAE", "MLPEncoder", "MLPDecoder", "TRANSITIONS", "ACTIVATIONS"]
 
 TRANSITIONS = ("LS", "AbelMSP", "Fixed")
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}
@@ -86,25 +88,22 @@ class MLPDecoder(nn.Module):
         return self.net(h)
 
 
-class NFTSeqAE(Model):
-    """NFT sequence autoencoder for 1-D signals (official ``SeqAETSQmlp``).
+class SeqNFT(Model):
+    """The U-NFT / G-NFT / g-NFT sequence logic, for any frame encoder and decoder.
+
+    A subclass builds its networks and implements ``encode_frames`` (``(B, *frame_shape) ->
+    (B, dim_m, dim_a)``) and ``decode_frames`` (the inverse shape); everything else (the
+    transitions, roll-outs, the objective, input checks) lives here. ``NFTSeqAE`` (1-D MLPs) and
+    ``zoo_nft.unft_vit.NFTSeqViT`` (the fisheye ViT) are the two.
 
     Args:
-        dim_m, dim_a: latent matrix shape (rows, columns the group acts on).
-        dim_data: points per signal (official ``N = 128``).
-        transition: ``"LS"`` (U-NFT), ``"AbelMSP"`` (G-NFT) or ``"Fixed"`` (g-NFT).
-        encoder: ``"oned"`` (1-D experiment layout) or ``"mlp"`` (compression layout).
-        enc_hdim, dec_hdim, depth: hidden widths and hidden layers (``"oned"``: 256, 256, 2).
-        act: activation (``"tanh"`` in the 1-D and G-NFT configs, ``"relu"`` for g-NFT).
-        abelian_convention: ``"right"`` (corrected) or ``"official"`` blocks for ``AbelMSP``.
-        abelian_normalize: project each complex scalar to the unit circle (official option).
-        change_of_basis: a learnable ``U`` (identity init): encode ``H U``, decode ``H U^-1``.
+        dim_m, dim_a: latent matrix shape; frame_shape: one frame's shape (``(128,)``, ``(3, 32, 32)``).
+        transition, abelian_convention, abelian_normalize, change_of_basis: as ``NFTSeqAE``.
     """
 
-    def __init__(self, *, dim_m: int, dim_a: int, dim_data: int = 128, transition: str = "LS",
-                 encoder: str = "oned", enc_hdim: int = 256, dec_hdim: int = 256, depth: int = 2,
-                 act: str = "tanh", abelian_convention: str = "right",
-                 abelian_normalize: bool = False, change_of_basis: bool = False):
+    def __init__(self, *, dim_m: int, dim_a: int, frame_shape: tuple[int, ...], transition: str = "LS",
+                 abelian_convention: str = "right", abelian_normalize: bool = False,
+                 change_of_basis: bool = False):
         super().__init__()
         if transition not in TRANSITIONS:
             raise ValueError(f"transition must be one of {TRANSITIONS}, got {transition!r}")
@@ -112,27 +111,30 @@ class NFTSeqAE(Model):
             raise ValueError(f"abelian_convention must be one of {CONVENTIONS}, got {abelian_convention!r}")
         if transition == "AbelMSP" and dim_a % 2:
             raise ValueError(f"AbelMSP acts on coordinate pairs: dim_a must be even, got {dim_a}")
-        if encoder not in ("oned", "mlp"):
-            raise ValueError(f"encoder must be 'oned' or 'mlp', got {encoder!r}")
-        for name, v in (("dim_m", dim_m), ("dim_a", dim_a), ("dim_data", dim_data), ("depth", depth)):
+        for name, v in (("dim_m", dim_m), ("dim_a", dim_a)):
             if not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.dim_m, self.dim_a, self.dim_data = dim_m, dim_a, dim_data
+        self.dim_m, self.dim_a, self.frame_shape = dim_m, dim_a, tuple(frame_shape)
         self.transition = transition
         self.abelian_convention, self.abelian_normalize = abelian_convention, abelian_normalize
-        latent = dim_m * dim_a
-        widths = [enc_hdim, latent] if encoder == "oned" else [enc_hdim] * depth
-        self.enc = MLPEncoder(dim_data=dim_data, dim_latent=latent, widths=widths, act=act)
-        self.dec = MLPDecoder(dim_latent=latent, dim_data=dim_data, hidden=dec_hdim,
-                              depth=2 if encoder == "oned" else depth, act=act)
         if change_of_basis:
             self.change_of_basis = nn.Parameter(torch.eye(dim_a))
 
+    def encode_frames(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, *frame_shape) -> (B, dim_m, dim_a)``."""
+        raise NotImplementedError
+
+    def decode_frames(self, h: torch.Tensor) -> torch.Tensor:
+        """``(B, dim_m, dim_a) -> (B, *frame_shape)``."""
+        raise NotImplementedError
+
     # --- input checks -----------------------------------------------------------------
     def _check(self, xs: torch.Tensor, g: torch.Tensor | None, what: str = "xs") -> None:
-        if not torch.is_tensor(xs) or xs.dim() != 3 or xs.shape[-1] != self.dim_data:
+        frame = self.frame_shape
+        if not torch.is_tensor(xs) or xs.dim() != 2 + len(frame) or tuple(xs.shape[2:]) != frame:
             shape = tuple(xs.shape) if torch.is_tensor(xs) else type(xs).__name__
-            raise ValueError(f"{what} must be (N, T, {self.dim_data}) signals; got {shape}")
+            what_frames = "signals" if len(frame) == 1 else "frames"
+            raise ValueError(f"{what} must be (N, T, {', '.join(map(str, frame))}) {what_frames}; got {shape}")
         if not xs.is_floating_point():
             raise ValueError(f"{what} must be a float tensor; got {xs.dtype}")
         if xs.shape[0] == 0:
@@ -145,19 +147,19 @@ class NFTSeqAE(Model):
 
     # --- the pieces -------------------------------------------------------------------
     def encode(self, xs: torch.Tensor) -> torch.Tensor:
-        """``(N, T, D) -> (N, T, dim_m, dim_a)``."""
+        """``(N, T, *frame_shape) -> (N, T, dim_m, dim_a)``."""
         N, T = xs.shape[:2]
-        H = self.enc(xs.reshape(N * T, -1)).reshape(N, T, self.dim_m, self.dim_a)
+        H = self.encode_frames(xs.reshape(N * T, *self.frame_shape)).reshape(N, T, self.dim_m, self.dim_a)
         if hasattr(self, "change_of_basis"):
             H = H @ self.change_of_basis
         return H
 
     def decode(self, H: torch.Tensor) -> torch.Tensor:
-        """``(N, T, dim_m, dim_a) -> (N, T, D)``."""
+        """``(N, T, dim_m, dim_a) -> (N, T, *frame_shape)``."""
         if hasattr(self, "change_of_basis"):
             H = H @ torch.linalg.inv(self.change_of_basis)
         N, T = H.shape[:2]
-        return self.dec(H.reshape(N * T, -1)).reshape(N, T, -1)
+        return self.decode_frames(H.reshape(N * T, self.dim_m, self.dim_a)).reshape(N, T, *self.frame_shape)
 
     def transition_matrix(self, H: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
         """``M`` (``(N, dim_a, dim_a)``) of each sequence from its conditioning latents ``H``."""
@@ -178,7 +180,7 @@ class NFTSeqAE(Model):
 
     def forward(self, xs_cond: torch.Tensor, n_rolls: int = 1, g: torch.Tensor | None = None,
                 reconst: bool = False) -> torch.Tensor:
-        """Decoded predictions ``(N, n_rolls, D)`` (with ``reconst``: ``(N, T_c + n_rolls, D)``,
+        """Decoded predictions ``(N, n_rolls, *frame)`` (with ``reconst``: ``(N, T_c + n_rolls, *frame)``,
         the conditioning frames' reconstructions first)."""
         self._check(xs_cond, g, "xs_cond")
         if not isinstance(n_rolls, int) or n_rolls < 0:
@@ -203,11 +205,52 @@ class NFTSeqAE(Model):
             raise ValueError(f"T_cond={T_cond} must leave frames to predict in T={xs.shape[1]}")
         pred = self(xs[:, :T_cond], n_rolls=xs.shape[1] - T_cond, g=g, reconst=reconst)
         target = xs if reconst else xs[:, T_cond:]
-        sse = ((target - pred) ** 2).sum(-1)
+        sse = ((target - pred) ** 2).flatten(2).sum(-1)
         logs = {"pred_sse": float(sse[:, -(xs.shape[1] - T_cond):].mean().detach())}
         if reconst:
             logs["reconst_sse"] = float(sse[:, :T_cond].mean().detach())
         return sse.mean(), logs
+
+
+class NFTSeqAE(SeqNFT):
+    """NFT sequence autoencoder for 1-D signals (official ``SeqAETSQmlp``).
+
+    Args:
+        dim_m, dim_a: latent matrix shape (rows, columns the group acts on).
+        dim_data: points per signal (official ``N = 128``).
+        transition: ``"LS"`` (U-NFT), ``"AbelMSP"`` (G-NFT) or ``"Fixed"`` (g-NFT).
+        encoder: ``"oned"`` (1-D experiment layout) or ``"mlp"`` (compression layout).
+        enc_hdim, dec_hdim, depth: hidden widths and hidden layers (``"oned"``: 256, 256, 2).
+        act: activation (``"tanh"`` in the 1-D and G-NFT configs, ``"relu"`` for g-NFT).
+        abelian_convention: ``"right"`` (corrected) or ``"official"`` blocks for ``AbelMSP``.
+        abelian_normalize: project each complex scalar to the unit circle (official option).
+        change_of_basis: a learnable ``U`` (identity init): encode ``H U``, decode ``H U^-1``.
+    """
+
+    def __init__(self, *, dim_m: int, dim_a: int, dim_data: int = 128, transition: str = "LS",
+                 encoder: str = "oned", enc_hdim: int = 256, dec_hdim: int = 256, depth: int = 2,
+                 act: str = "tanh", abelian_convention: str = "right",
+                 abelian_normalize: bool = False, change_of_basis: bool = False):
+        if encoder not in ("oned", "mlp"):
+            raise ValueError(f"encoder must be 'oned' or 'mlp', got {encoder!r}")
+        for name, v in (("dim_data", dim_data), ("depth", depth)):
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        super().__init__(dim_m=dim_m, dim_a=dim_a, frame_shape=(dim_data,), transition=transition,
+                         abelian_convention=abelian_convention, abelian_normalize=abelian_normalize,
+                         change_of_basis=change_of_basis)
+        self.dim_data = dim_data
+        latent = dim_m * dim_a
+        widths = [enc_hdim, latent] if encoder == "oned" else [enc_hdim] * depth
+        self.enc = MLPEncoder(dim_data=dim_data, dim_latent=latent, widths=widths, act=act)
+        self.dec = MLPDecoder(dim_latent=latent, dim_data=dim_data, hidden=dec_hdim,
+                              depth=2 if encoder == "oned" else depth, act=act)
+
+    def encode_frames(self, x: torch.Tensor) -> torch.Tensor:
+        return self.enc(x).reshape(-1, self.dim_m, self.dim_a)
+
+    def decode_frames(self, h: torch.Tensor) -> torch.Tensor:
+        return self.dec(h.flatten(1))
 
     def example_inputs(self, batch_size: int = 2) -> dict:
         """Two conditioning frames of random signals, their shifts, two roll-outs."""

@@ -1,11 +1,10 @@
 """Hook implementations of zoo-nmsc: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries live in the Zoo's registry.yaml (section "nmsc").
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
 
 
 @hookimpl
@@ -15,18 +14,25 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_nmsc", "catalog.yaml")
-
-
-@hookimpl
 def zoo_tasks():
-    """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/nmsc-quadrants": "zoo_nmsc.task:Quadrants"}
+    """Task name -> the class that provides its data and evaluates a model on it."""
+    return {"compression/photos": "zoo_nmsc.tasks:HeldOutPhotos",
+            "compression/kodak": "zoo_nmsc.tasks:Kodak"}
 
 
 @hookimpl
 def zoo_recipes():
     """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"nmsc-classifier": "zoo_nmsc.recipes:classifier"}
+    return {"nmsc": "zoo_nmsc.recipes:nmsc"}
+
+
+@hookimpl
+def zoo_datasets():
+    """Paper datasets read from a local copy (`zoo data`)."""
+    return {"kodak": "zoo_nmsc.tasks:KODAK"}
+
+
+@hookimpl
+def zoo_cli_commands():
+    """`zoo compress NAME IMAGE -o FILE` and `zoo decompress FILE -o IMAGE`."""
+    return {"compress": "zoo_nmsc.cli:add_compress", "decompress": "zoo_nmsc.cli:add_decompress"}

@@ -63,10 +63,14 @@ def merge(parts: dict[str, torch.Tensor], h: int, w: int) -> torch.Tensor:
 
 def pack(zs: list[torch.Tensor]) -> torch.Tensor:
     """All latents space-to-depth packed at stride 32 (the analyzer's single output tensor)."""
-    return torch.cat([F.pixel_unshuffle(z, 32 // n) for z, n in zip(zs, STRIDES)], dim=1)
+    h, w = zs[-1].shape[-2:]
+    return torch.cat([F.pixel_unshuffle(z, 32 // n) if z.shape[1] else z.new_zeros(z.shape[0], 0, h, w)
+                      for z, n in zip(zs, STRIDES)], dim=1)
 
 
 def unpack(y: torch.Tensor, c_list: tuple[int, ...]) -> list[torch.Tensor]:
     """The inverse of :func:`pack`."""
     sizes = [c * (32 // n) ** 2 for c, n in zip(c_list, STRIDES)]
-    return [F.pixel_shuffle(p, 32 // n) for p, n in zip(torch.split(y, sizes, dim=1), STRIDES)]
+    h, w = y.shape[-2:]
+    return [F.pixel_shuffle(p, 32 // n) if p.shape[1] else p.new_zeros(p.shape[0], 0, h * 32 // n, w * 32 // n)
+            for p, n in zip(torch.split(y, sizes, dim=1), STRIDES)]

@@ -14,7 +14,7 @@ Example:
     >>> from zoo_nmsc.ops.logits_to_freqs import logits_to_freqs
     >>> f = logits_to_freqs(torch.tensor([[0.0, 1.0, -30.0]]))
     >>> f.tolist(), int(f.sum())
-    ([[17632, 47903, 1]], 65536)
+    ([[17625, 47909, 2]], 65536)
 """
 
 from __future__ import annotations

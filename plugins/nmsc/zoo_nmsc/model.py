@@ -263,11 +263,12 @@ class NMSC(Model):
     # --- CompressAI-shaped interface ------------------------------------------------------
     def forward(self, x: torch.Tensor) -> dict:
         """``{"x_hat", "likelihoods": {"y": [N, symbols]}}``: the probability the context model
-        gives each latent symbol; bpp = -sum(log2 likelihoods) / (H W)."""
+        gives each latent symbol, bounded below by 1e-9 as CompressAI's; bpp = -sum(log2
+        likelihoods) / (H W)."""
         zs = self.encode(x)
-        probs = [torch.softmax(lg, dim=2).gather(2, sym.long().unsqueeze(2)).flatten(1)
+        probs = [torch.log_softmax(lg, dim=2).gather(2, sym.long().unsqueeze(2)).flatten(1).exp()
                  for _, lg, sym in self.context_model.groups(zs)]
-        return {"x_hat": self.decode(zs), "likelihoods": {"y": torch.cat(probs, dim=1)}}
+        return {"x_hat": self.decode(zs), "likelihoods": {"y": torch.cat(probs, dim=1).clamp_min(1e-9)}}
 
     @torch.no_grad()
     def compress(self, x: torch.Tensor) -> dict:

@@ -33,6 +33,12 @@ def zoo_datasets():
 
 
 @hookimpl
+def zoo_figures():
+    """Figures for `zoo bench`: held-out photos beside their decoded files."""
+    return {"compression/": "zoo_nmsc.figures:reconstructions"}
+
+
+@hookimpl
 def zoo_cli_commands():
     """`zoo compress NAME IMAGE -o FILE` and `zoo decompress FILE -o IMAGE`."""
     return {"compress": "zoo_nmsc.cli:add_compress", "decompress": "zoo_nmsc.cli:add_decompress"}

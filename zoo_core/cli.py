@@ -9,6 +9,7 @@
     zoo new-plugin NAME [DIR] [--with-op OP]
     zoo data [--data DIR] [--json]
     zoo train | eval | convert | publish | bench ...   (runtime_cli)
+    zoo <plugin command> ...   (hook zoo_cli_commands, e.g. zoo-nmsc's compress / decompress)
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="A plugin-based PyTorch model zoo.")
     parser.add_argument("--version", action="version", version=f"zoo-core {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -193,7 +194,40 @@ def build_parser() -> argparse.ArgumentParser:
     add_new_plugin(sub)
     for extra in _extra_commands():
         extra(sub)
+    _plugin_commands(sub, sys.argv[1:] if argv is None else argv)
     return parser
+
+
+def _plugin_commands(sub: Any, argv: list[str]) -> None:
+    """Add the commands plugins declare (hook ``zoo_cli_commands``) unless ``argv`` names a core one.
+
+    A core command never loads plugins for this; a plugin command, ``zoo`` alone and ``zoo
+    --help`` do. A name the core owns, or a function that fails to import, is reported on the
+    plugin (``zoo plugins``) and left out.
+    """
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first in sub.choices:
+        return
+    import zoo
+    from zoo_core.refs import import_ref
+
+    host = zoo.registry().host
+    for name, (ref, owner) in sorted(host.references("zoo_cli_commands").items()):
+        status = host.find(owner)
+        if name in sub.choices:
+            if status is not None:
+                status.warn(f"command {name!r} is a core zoo command; refused")
+            continue
+        try:
+            add = import_ref(ref)
+        except Exception as exc:  # a broken plugin command must not break the zoo command
+            if status is not None:
+                status.warn(f"command {name!r} ({ref}) failed to import: {exc}")
+            continue
+        doc = (add.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc.splitlines()[0] if doc else None, description=doc or None,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        add(p)
 
 
 def _extra_commands() -> list[Callable[[Any], None]]:
@@ -256,7 +290,7 @@ _python_format = warnings.formatwarning
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from zoo_core.errors import ZooError
 

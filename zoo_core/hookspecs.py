@@ -88,3 +88,17 @@ def zoo_figures() -> dict:
     A function that also takes ``limit`` gets ``zoo bench --limit`` (a reduced report, whose
     figures should be as cheap as its evaluation) and None for a full one.
     """
+
+
+@hookspec
+def zoo_cli_commands() -> dict:
+    """Extra ``zoo`` subcommands: ``{command: "module:function"}``.
+
+    The function is called with the command's ``argparse.ArgumentParser`` (its help text is the
+    first line of the function's docstring): it adds the arguments and calls
+    ``parser.set_defaults(fn=run)``, where ``run(args)`` returns an exit code and raises
+    ``ZooError`` for bad input (printed as one line). The module is imported only when
+    ``zoo`` is asked for that command or for the command list, so it must import no torch at
+    module level. A name the core already uses, or that two plugins give, is refused (``zoo
+    plugins`` shows why).
+    """

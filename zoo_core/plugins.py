@@ -39,7 +39,7 @@ GROUP = "zoo.plugins"
 log = logging.getLogger("zoo")
 _logged: set[str] = set()  # host-wide problems already written to stderr (once per process)
 DATA_HOOKS = ("zoo_catalog", "zoo_tasks", "zoo_metrics", "zoo_converters", "zoo_recipes", "zoo_figures",
-              "zoo_datasets")
+              "zoo_datasets", "zoo_cli_commands")
 
 
 @dataclasses.dataclass

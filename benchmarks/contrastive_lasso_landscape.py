@@ -49,10 +49,14 @@ def crosswise(angle: float, pairs=((0, 3), (1, 2))) -> torch.Tensor:
     return P
 
 
-def heldout_loss(z1: torch.Tensor, z2: torch.Tensor, *, batch: int = 256, temperature: float = 0.5) -> float:
+BATCH = 256
+
+
+def heldout_loss(z1: torch.Tensor, z2: torch.Tensor, *, batch: int | None = None, temperature: float = 0.5) -> float:
     """The recipe's loss (group-lasso InfoNCE, 4 blocks) averaged over consecutive batches."""
     from zoo_contrastive.losses import info_nce
 
+    batch = batch or BATCH
     with torch.no_grad():
         ls = [float(info_nce(z1[i:i + batch], z2[i:i + batch], metric="group_lasso", temperature=temperature,
                              n_blocks=4)) for i in range(0, len(z1) - batch + 1, batch)]
@@ -63,12 +67,20 @@ def best_scale(c1: torch.Tensor, c2: torch.Tensor, P: torch.Tensor) -> float:
     return min(heldout_loss(s * c1 @ P, s * c2 @ P) for s in SCALES)
 
 
-def run(weights: list[Path], out: Path, *, mixing: str = "mlp") -> dict:
+def fixed_scale(s: float) -> None:
+    """Evaluate at the one output scale ``s`` instead of the best of ``SCALES``."""
+    global SCALES
+    SCALES = (s,)
+
+
+def run(weights: list[Path], out: Path | None, *, mixing: str = "mlp", design: dict | None = None) -> dict:
     import zoo
     from zoo_contrastive.latents import LatentModel, PairDataset
 
     torch.set_num_threads(1)
-    ds = PairDataset(LatentModel(), 2048, seed=77)
+    design = design or {}
+    positives = design.pop("positives", "one")
+    ds = PairDataset(LatentModel(**design), 2048, seed=77, positives=positives)
     c1, c2 = ds.c.double(), ds.c2.double()
     R = torch.linalg.qr(torch.randn(8, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64))[0]
     result = {"truth": best_scale(c1, c2, torch.eye(8, dtype=torch.float64)),
@@ -77,20 +89,22 @@ def run(weights: list[Path], out: Path, *, mixing: str = "mlp") -> dict:
               "random rotation": best_scale(c1, c2, R),
               "path crosswise -> truth (degrees: loss)": {a: best_scale(c1, c2, crosswise(a)) for a in ANGLES},
               "trained": {}}
-    mix = LatentModel(mixing=mixing).mixing_function()
+    mix = LatentModel(mixing=mixing, **design).mixing_function()
     for folder in weights:
         model = zoo.load(f"local-dir:{folder}")
         model.eval()
         with torch.no_grad():
             result["trained"][f"{folder} ({mixing} mixing)"] = heldout_loss(model(mix(ds.c)), model(mix(ds.c2)))
-    (out / "contrastive_lasso_landscape.json").write_text(json.dumps(result, indent=1))
-    (out / "contrastive_lasso_landscape.txt").write_text(table(result))
+    result["design"] = {**design, "positives": positives, "batch": BATCH}
+    if out is not None:
+        (out / "contrastive_lasso_landscape.json").write_text(json.dumps(result, indent=1))
+        (out / "contrastive_lasso_landscape.txt").write_text(table(result))
     print(table(result))
     return result
 
 
 def table(r: dict) -> str:
-    lines = ["group-lasso InfoNCE on 2048 held-out positive pairs (batches of 256, temperature 0.5, best output scale)"]
+    lines = [f"group-lasso InfoNCE on 2048 held-out positive pairs ({r['design']}, temperature 0.5, best output scale)"]
     for k in ("truth", "crosswise", "crosswise, non-adjacent", "random rotation"):
         lines.append(f"  {k:<28} {r[k]:.4f}")
     path = r["path crosswise -> truth (degrees: loss)"]
@@ -101,12 +115,24 @@ def table(r: dict) -> str:
 
 
 def main() -> None:
+    global BATCH
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, nargs="*", default=[])
     p.add_argument("--mixing", choices=("mlp", "linear"), default="mlp", help="the mixing the --weights were trained on")
-    p.add_argument("--out", type=Path, default=HERE)
+    p.add_argument("--scale", type=float, default=0.5, help="perturbation of a moved block (the data's default)")
+    p.add_argument("--jitter", type=float, default=0.05, help="perturbation of every coordinate (the data's default)")
+    p.add_argument("--positives", choices=("one", "subset"), default="one")
+    p.add_argument("--fixed-scale", type=float, default=None, help="one output scale instead of the best of a grid")
+    p.add_argument("--batch", type=int, default=BATCH, help="InfoNCE batch (the recipe's 256)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the .json/.txt (default: benchmarks/, and only "
+                                                           "for the default design)")
     a = p.parse_args()
-    run(a.weights, a.out, mixing=a.mixing)
+    BATCH = a.batch
+    design = {"scale": a.scale, "jitter": a.jitter, "positives": a.positives}
+    default = design == {"scale": 0.5, "jitter": 0.05, "positives": "one"} and a.batch == 256 and a.fixed_scale is None
+    if a.fixed_scale is not None:
+        fixed_scale(a.fixed_scale)
+    run(a.weights, a.out or (HERE if default else None), mixing=a.mixing, design=design)
 
 
 if __name__ == "__main__":

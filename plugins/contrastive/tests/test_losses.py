@@ -70,7 +70,7 @@ def _crosswise(angle: float) -> torch.Tensor:
 
 def test_crosswise_split_is_a_local_minimum_of_the_lasso_infonce():
     """Why short trainings stop banded: splitting two co-moving components crosswise over two learned
-    blocks costs more than the true blocks, but every rotation toward them first costs more still."""
+    blocks costs more than the true blocks, but rotating it toward them first costs more still."""
     ds = PairDataset(LatentModel(), 2048, seed=77)
     c1, c2 = 2.5 * ds.c.double(), 2.5 * ds.c2.double()
 

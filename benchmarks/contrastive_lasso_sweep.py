@@ -61,12 +61,46 @@ def heldout_loss(f, x1, x2, a, B=256):
     return sum(ls) / len(ls)
 
 
+def pair_by_pattern(patterns):
+    """Greedy pairing of the rows of ``patterns [n, K]``: repeatedly the two closest remaining rows."""
+    left, pairs = list(range(len(patterns))), []
+    while len(left) > 1:
+        d, i, j = min((float(((patterns[i] - patterns[j]) ** 2).sum()), i, j) for i in left for j in left if i < j)
+        pairs.append((i, j))
+        left = [k for k in left if k not in (i, j)]
+    return pairs
+
+
+def group_by_pattern(model, latent, c, z):
+    """Each learned coordinate's pattern: per family, how far its positive pairs move it relative to random pairs
+    (``evaluation.movement`` on 2,000 latents c); coordinates paired by pattern become blocks of 2, scored by R^2."""
+    import numpy as np
+    from zoo_contrastive.evaluation import movement, r2_matrix, recovery_scores
+
+    g = torch.Generator().manual_seed(3)
+    mix = latent.mixing_function()
+    with torch.no_grad():
+        pats = np.stack([movement(z, model(mix(latent.augment(c, k, g))), z.shape[1])[0]
+                         for k in range(len(latent.families))], 1)
+    pairs = pair_by_pattern(pats)
+    blocks = [z[:, list(p)] for p in pairs]
+    r2 = r2_matrix(blocks, [c[:, d] for d in latent.component_dims()],
+                   regressor="linear" if latent.mixing == "linear" and model.net[0].__class__.__name__ == "Linear"
+                   and len(model.net) == 1 else "kernel")
+    sc = recovery_scores(r2)
+    return {"pairs": pairs, "grouped_matched_r2": round(sc["matched_r2"], 3),
+            "grouped_purity": round(sc["block_purity"], 3), "grouped_r2": r2.round(2).tolist()}
+
+
 def main() -> None:
     from zoo_contrastive.evaluation import r2_matrix, recovery_scores
     from zoo_contrastive.lasso import BlockEncoder
     from zoo_contrastive.latents import PairDataset
+    from zoo_contrastive.losses import info_nce
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--metric", default="group_lasso", choices=("group_lasso", "cosine"),
+                   help="cosine: the SimCLR control (plugin's info_nce; use --T 0.2)")
     p.add_argument("--T", type=float, default=0.5)
     p.add_argument("--mixing", default="mlp", choices=("mlp", "linear"))
     p.add_argument("--seed", type=int, default=0)
@@ -76,7 +110,8 @@ def main() -> None:
     p.add_argument("--sched", default="const", choices=("const", "cos"))
     p.add_argument("--depth", type=int, default=2)
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--nb", type=int, default=4, help="learned blocks of 2 (4 = as many as components)")
+    p.add_argument("--nb", type=int, default=4, help="learned blocks (4 = as many as components)")
+    p.add_argument("--block-dim", type=int, default=2, help="coordinates per learned block (1: the L1 distance)")
     p.add_argument("--scale", type=float, default=0.5)
     p.add_argument("--jitter", type=float, default=0.05)
     p.add_argument("--families", default="cyclic", choices=list(FAMILIES))
@@ -84,12 +119,14 @@ def main() -> None:
     p.add_argument("--resample", action="store_true")
     p.add_argument("--npairs", type=int, default=100_000)
     p.add_argument("--notruth", action="store_true")
+    p.add_argument("--group", action="store_true", help="with --block-dim 1: also pair the learned coordinates by the "
+                   "families that move them (no labels) and score the pairs as blocks of 2")
     p.add_argument("--tag", default="")
     a = p.parse_args()
     torch.set_num_threads(1)
     latent = latent_model(a)
     torch.manual_seed(a.seed)
-    model = BlockEncoder(depth=a.depth, hidden=a.hidden, n_blocks=a.nb)
+    model = BlockEncoder(depth=a.depth, hidden=a.hidden, n_blocks=a.nb, block_dim=a.block_dim)
     ds = PairDataset(latent, a.npairs, seed=1000 + a.seed, positives=a.positives)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     decay = (lambda s: 0.5 * (1 + math.cos(math.pi * s / a.steps))) if a.sched == "cos" else (lambda s: 1.0)
@@ -98,7 +135,10 @@ def main() -> None:
     t0, curve = time.time(), []
     for step in range(a.steps):
         i = torch.randint(0, len(ds), (a.B,), generator=g)
-        loss = lasso_infonce(model(ds.x[i]), model(ds.x2[i]), n_blocks=a.nb, temperature=a.T)
+        if a.metric == "cosine":
+            loss = info_nce(model(ds.x[i]), model(ds.x2[i]), metric="cosine", temperature=a.T)
+        else:
+            loss = lasso_infonce(model(ds.x[i]), model(ds.x2[i]), n_blocks=a.nb, temperature=a.T)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -112,15 +152,18 @@ def main() -> None:
     reg = "linear" if a.mixing == "linear" and a.depth == 0 else "kernel"
     r2 = r2_matrix(list(z.reshape(1000, a.nb, -1).unbind(1)), [c[:, d] for d in latent.component_dims()], regressor=reg)
     sc = recovery_scores(r2)
+    grouped = {}
+    if a.group:
+        grouped = group_by_pattern(model, latent, c, z)
     test = PairDataset(latent, 4096, seed=77)
     truth = float("nan")
-    if a.nb == 4 and not a.notruth:
+    if a.nb * a.block_dim == 8 and not a.notruth:
         inv = latent.mixing_function().inverse
         truth = min(heldout_loss(lambda x, s=s: s * inv(x), test.x, test.x2, a) for s in (0.5, 1, 2, 3, 4, 6, 8, 12, 16))
     print(json.dumps({"tag": a.tag, **{k: v for k, v in vars(a).items() if k != "tag"},
                       "matched_r2": round(sc["matched_r2"], 3), "purity": round(sc["block_purity"], 3),
                       "loss_model": round(heldout_loss(model, test.x, test.x2, a), 4), "loss_truth_best": round(truth, 4),
-                      "wall_s": round(time.time() - t0, 1), "curve": curve, "r2": r2.round(2).tolist()}), flush=True)
+                      **grouped, "wall_s": round(time.time() - t0, 1), "curve": curve, "r2": r2.round(2).tolist()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,36 @@ def test_true_blocks_minimise_the_lasso_infonce_and_not_the_controls():
         torch.testing.assert_close(info_nce(c1 @ R, c2 @ R, metric=metric, temperature=t), base)
 
 
+def _crosswise(angle: float) -> torch.Tensor:
+    """``z = c @ P``: components 0 and 3 (moved together by family 3) split across two learned blocks,
+    one coordinate of each per block, and likewise 1 and 2; rotating one coordinate of each pair by
+    ``angle`` (0 -> pi/2) turns the split into the true blocks (benchmarks/contrastive_lasso_landscape.py)."""
+    P = torch.zeros(8, 8, dtype=torch.float64)
+    ct, st = torch.cos(torch.tensor(angle)), torch.sin(torch.tensor(angle))
+    for k, (A, B) in enumerate(((0, 3), (1, 2))):
+        a0, a1, b0, b1, col = 2 * A, 2 * A + 1, 2 * B, 2 * B + 1, 4 * k
+        P[a0, col], P[b1, col + 3] = 1, 1
+        P[b0, col + 1], P[a1, col + 1] = ct, st
+        P[a1, col + 2], P[b0, col + 2] = ct, -st
+    return P
+
+
+def test_crosswise_split_is_a_local_minimum_of_the_lasso_infonce():
+    """Why short trainings stop banded: splitting two co-moving components crosswise over two learned
+    blocks costs more than the true blocks, but rotating it toward them first costs more still."""
+    ds = PairDataset(LatentModel(), 2048, seed=77)
+    c1, c2 = 2.5 * ds.c.double(), 2.5 * ds.c2.double()
+
+    def loss(angle):
+        P = _crosswise(angle)
+        return sum(float(info_nce(c1[i:i + 256] @ P, c2[i:i + 256] @ P, metric="group_lasso", temperature=0.5,
+                                  n_blocks=4)) for i in range(0, 2048, 256)) / 8
+
+    cross, barrier, truth = loss(0.0), loss(0.5), loss(torch.pi / 2)
+    assert truth < 0.7 * cross, (truth, cross)
+    assert barrier > cross + 0.01, (cross, barrier)
+
+
 def test_bad_metric_and_temperature():
     z = torch.randn(3, 4)
     with pytest.raises(ValueError, match="metric must be one of"):

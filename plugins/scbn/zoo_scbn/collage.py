@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["resize_mask", "label_maps", "scbn", "blend_weights", "feature_blend", "blend_sizes",
+__all__ = ["resize_mask", "label_maps", "pair_maps", "scbn", "blend_weights", "feature_blend", "blend_sizes",
            "RESAMPLE"]
 
 # The official scripts resize one mask per class with PIL ``Image.resize((s, s))``; Pillow's
@@ -134,6 +134,29 @@ def label_maps(generator, *, base: int | Tensor, masks: Mapping[int, Tensor] | N
             m = resize_mask(mask, size, resample=resample).expand(batch, size, size) * t
             w[torch.arange(batch), base] -= m
             w[:, int(c)] += m
+        maps.append(w)
+    return maps
+
+
+def pair_maps(generator, base: Tensor, target: Tensor, mask: Tensor, *,
+              strength: float | Sequence[float] = 1.0, resample: str = "bicubic") -> list[Tensor]:
+    """Per-layer maps for a batch of (base, target) pairs: sample ``b`` is class ``base[b]``
+    with ``target[b]`` mixed in at ``t_l * mask`` (``mask`` ``(H, W)`` or ``(B, H, W)``)."""
+    _check_generator(generator)
+    k, n = int(generator.n_classes), base.shape[0]
+    if target.shape != base.shape or base.dim() != 1:
+        raise ValueError(f"base and target must be (B,) class tensors; got {tuple(base.shape)} "
+                         f"and {tuple(target.shape)}")
+    for c in (base, target):
+        if c.numel() and (int(c.min()) < 0 or int(c.max()) >= k):
+            raise ValueError(f"Classes must lie in [0, {k})")
+    rows = torch.arange(n)
+    maps = []
+    for size, t in zip(generator.layer_sizes, _strengths(strength, len(generator.layer_sizes))):
+        w = F.one_hot(base, k).float()[:, :, None, None].repeat(1, 1, size, size)
+        m = resize_mask(mask, size, resample=resample).expand(n, size, size) * t
+        w[rows, base] -= m
+        w[rows, target] += m
         maps.append(w)
     return maps
 

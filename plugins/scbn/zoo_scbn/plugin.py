@@ -1,11 +1,11 @@
 """Hook implementations of zoo-scbn: data and "module:object" strings only.
 
 `zoo list` imports this module for every installed plugin, so it must not import torch or
-model code.
+model code. The catalog entries of this first-party plugin live in the project's root
+registry.yaml (section "scbn"), so there is no ``zoo_catalog`` hook.
 """
 
 from zoo_core import hookimpl
-from zoo_core.catalog_files import package_catalog
 
 
 @hookimpl
@@ -15,18 +15,12 @@ def zoo_core_requires():
 
 
 @hookimpl
-def zoo_catalog():
-    """The catalog: catalog.yaml in this package (`zoo eval/publish --write` update it)."""
-    return package_catalog("zoo_scbn", "catalog.yaml")
-
-
-@hookimpl
 def zoo_tasks():
-    """Task name -> the class that generates its data and evaluates a model on it."""
-    return {"classification/scbn-quadrants": "zoo_scbn.task:Quadrants"}
+    """Edit success and locality of sCBN on a fontdigits32 conditional generator."""
+    return {"editing/fontdigits32": "zoo_scbn.task:FontDigitsEditing"}
 
 
 @hookimpl
-def zoo_recipes():
-    """Recipe name (the catalog's train.recipe) -> the function `zoo train` calls."""
-    return {"scbn-classifier": "zoo_scbn.recipes:classifier"}
+def zoo_figures():
+    """Report figure for `zoo bench`: label collage, feature blend, projected-then-edited digit."""
+    return {"editing/fontdigits32": "zoo_scbn.figures:draw"}

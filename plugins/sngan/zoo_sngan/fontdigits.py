@@ -4,7 +4,8 @@ random affine distortions (task ``generation/fontdigits32``; sharper than the 8x
 Each glyph is drawn once with Pillow at 4x resolution (96x96 canvas, centred on its ink box,
 height ~60 px), then every sample applies its own random affine map with ``grid_sample``
 (rotation +-15 deg, scale 0.75-1.05, shear +-0.3, translation +-2.5 px, stroke thickening
-or thinning by a 5x5 max / 3x3 min pool at high resolution with probability 1/4 each) and is
+or thinning by a 5x5 max / 3x3 min pool at high resolution with probability 1/4 each; glyphs
+that thinning would halve are left as drawn) and is
 box-filtered down to 32x32. Bold fonts give thicker strokes; oblique ones slanted digits.
 
 Splits (deterministic, no download):
@@ -85,7 +86,10 @@ def _render(fonts: tuple[str, ...], n: int, seed: int) -> tuple[torch.Tensor, to
     font_idx = torch.randint(len(fonts), (n,), generator=g)
     table = torch.stack([_glyphs(f) for f in fonts])  # (fonts, 10, 1, 96, 96)
     flat = table.flatten(0, 1)
-    strokes = torch.stack([flat, F.max_pool2d(flat, 5, 1, 2), -F.max_pool2d(-flat, 3, 1, 1)])
+    thin = -F.max_pool2d(-flat, 3, 1, 1)
+    kept = thin.sum((1, 2, 3)) / flat.sum((1, 2, 3))  # thin glyphs (cmti10, ...) would vanish:
+    thin = torch.where((kept >= 0.5)[:, None, None, None], thin, flat)  # those stay as drawn
+    strokes = torch.stack([flat, F.max_pool2d(flat, 5, 1, 2), thin])
     strokes = strokes.view(3, len(fonts), 10, 1, _HI, _HI)
     stroke = torch.tensor([1, 2, 0, 0])[torch.randint(4, (n,), generator=g)]  # 1/4 thicker, 1/4 thinner
 

@@ -358,8 +358,10 @@ class ResNetDiscriminator(Model):
             if m is not None:
                 m.reset_spectral_norm()
 
-    def features(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """``h``: ReLU then global **sum** pooling of the last block, ``(B, C)``."""
+    def features(self, x: Tensor, y: Tensor | None = None, *, pool: bool = True) -> Tensor:
+        """``h``: ReLU then global **sum** pooling of the last block, ``(B, C)``; with
+        ``pool=False`` the ReLU'd last-block map ``(B, C, H, W)`` (the official
+        ``feature_vector`` of neural-collage, used for manifold projection)."""
         h = x
         for i, block in enumerate(self.blocks):
             if i == self.concat_index:
@@ -368,7 +370,8 @@ class ResNetDiscriminator(Model):
                 e = self.embed(y)[:, :, None, None].expand(-1, -1, *h.shape[2:])
                 h = torch.cat([h, e], dim=1)
             h = block(h)
-        return F.relu(h).sum(dim=(2, 3))
+        h = F.relu(h)
+        return h.sum(dim=(2, 3)) if pool else h
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Logits ``(B, 1)``. With ``y=None`` the projection term is left out (as official)."""

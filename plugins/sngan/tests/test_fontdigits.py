@@ -35,3 +35,23 @@ def test_recipe_knows_the_dataset():
     assert len(r.dataset(0)) == 12000 and "fontdigits32" in r.data
     with pytest.raises(ValueError, match="fontdigits32"):
         sngan_recipe(config={}, steps=1, batch_size=4, dataset="fontdigitz")
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+def test_task_classifier_generalises_to_held_out_fonts_and_evaluates():
+    from zoo_sngan.models import SNGAN
+    from zoo_sngan.task import FontDigitsGeneration
+
+    task = FontDigitsGeneration()
+    net = task.feature_net()
+    x, y = font_digits32_tensors("test")
+    with torch.no_grad():
+        pred = net.classify(x).argmax(-1)
+    assert (pred[:1000] == y[:1000]).float().mean() > 0.9  # train fonts, new samples
+    assert (pred[1000:] == y[1000:]).float().mean() > 0.85  # held-out fonts
+    torch.manual_seed(0)
+    tiny = SNGAN(n_classes=10, generator={"channels": [8, 8, 8, 8]},
+                 discriminator={"channels": [8, 8], "downsample": [True, False], "head_bias": False})
+    r = task.evaluate(tiny, limit=40)
+    assert set(r) == {"digits_fid", "digits_is", "digits_intra_fid", "class_accuracy"}
+    assert r["class_accuracy"] < 0.5  # an untrained generator ignores its label

@@ -184,7 +184,7 @@ def train_encoder(encoder: CollageEncoder, generator, discriminator, images: Ten
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            history.append(float(loss))
+            history.append(float(loss.detach()))
             if log_every and (step + 1) % log_every == 0:
                 print(f"encoder step {step + 1}/{steps} loss {loss.item():.4f}", flush=True)
     finally:

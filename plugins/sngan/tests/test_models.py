@@ -19,7 +19,7 @@ CATALOG = {k: e.to_dict() for k, e in REGISTRY.entries.items() if e.plugin == "z
 
 IMAGE_SIZE = {"generation/cifar10": 32, "generation/stl10": 48, "generation/imagenet128": 128,
               "generation/imagenet64": 64, "generation/dogcat64": 64, "generation/dogcat128": 128,
-              "generation/dogcat256": 256, "generation/digits32": 32}
+              "generation/dogcat256": 256, "generation/digits32": 32, "generation/fontdigits32": 32}
 
 
 def _count(module: nn.Module) -> int:

@@ -57,4 +57,4 @@ def test_catalog_builders_and_recipes_resolve(catalog):
         assert callable(_resolve(entry["builder"]))
         recipe = entry.get("train", {}).get("recipe")
         assert recipe is None or recipe in recipes, f"{name}: unknown recipe {recipe}"
-    assert len(catalog) == 12
+    assert len(catalog) == 13

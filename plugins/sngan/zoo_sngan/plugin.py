@@ -25,7 +25,8 @@ def zoo_tasks():
         ("imagenet128", "ImageNet128Generation"), ("imagenet64", "ImageNet64Generation"),
         ("dogcat64", "DogCat64Generation"), ("dogcat128", "DogCat128Generation"),
         ("dogcat256", "DogCat256Generation"))}
-    return {"generation/digits32": "zoo_sngan.task:DigitsGeneration", **paper}
+    return {"generation/digits32": "zoo_sngan.task:DigitsGeneration",
+            "generation/fontdigits32": "zoo_sngan.task:FontDigitsGeneration", **paper}
 
 
 @hookimpl
@@ -36,4 +37,5 @@ def zoo_datasets():
 
 @hookimpl
 def zoo_figures():
-    return {"generation/digits32": "zoo_sngan.figures:sample_grids"}
+    return {"generation/digits32": "zoo_sngan.figures:sample_grids",
+            "generation/fontdigits32": "zoo_sngan.figures:sample_grids"}

@@ -40,6 +40,15 @@ from zoo_sngan.models.sngan import SNGAN
 __all__ = ["train_sngan", "sngan_recipe", "linear_decay"]
 
 
+_SHIPPED = {
+    "digits32": "scikit-learn digits, train split (1,437 images), bilinear upsampled to 32x32, "
+                "grey replicated to RGB, in [-1, 1]",
+    "fontdigits32": "fontdigits32 train split: 12,000 digits rendered from 17 matplotlib fonts with "
+                    "random affine distortions (zoo_sngan.fontdigits), 32x32, grey replicated to "
+                    "RGB, in [-1, 1]",
+}
+
+
 def linear_decay(iteration: int, *, decay_start: int | None, iterations: int) -> float:
     """Multiplier of the base learning rate at ``iteration`` (Chainer ``LinearShift``)."""
     if decay_start is None or iteration <= decay_start:
@@ -175,7 +184,8 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
         config: the model config (used to know whether the model is conditional).
         steps: generator updates. batch_size: real batch of each D update.
         lr, betas, n_dis, n_gen_samples, loss, decay_start: as :func:`train_sngan`.
-        dataset: ``"digits32"`` (shipped with the plugin, the default) or a paper dataset read
+        dataset: ``"digits32"`` (shipped with the plugin, the default), ``"fontdigits32"``
+            (digits rendered from matplotlib's fonts, :mod:`zoo_sngan.fontdigits`) or a paper dataset read
             from the user's copy (``--data``): ``cifar10``, ``stl10``, ``imagenet128``,
             ``imagenet64``, ``dogcat64``, ``dogcat128``, ``dogcat256``
             (:data:`zoo_sngan.paper_task.TRAIN_SETS`; the official dequantised input).
@@ -187,8 +197,9 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
 
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; use one of {sorted(LOSSES)}")
-    if dataset != "digits32" and dataset not in TRAIN_SETS:
-        raise ValueError(f"Unknown training set {dataset!r}; use 'digits32' or one of {sorted(TRAIN_SETS)}")
+    if dataset not in _SHIPPED and dataset not in TRAIN_SETS:
+        raise ValueError(f"Unknown training set {dataset!r}; use one of {sorted(_SHIPPED)} or "
+                         f"{sorted(TRAIN_SETS)}")
     if steps < 1 or batch_size < 1 or n_dis < 1:
         raise ValueError("steps, batch_size and n_dis must be positive")
     d_loss_fn, g_loss_fn = LOSSES[loss]
@@ -230,6 +241,10 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
     def data(seed: int):
         if dataset in TRAIN_SETS:
             return TRAIN_SETS[dataset]().dataset("train")
+        if dataset == "fontdigits32":
+            from zoo_sngan.fontdigits import font_digits32
+
+            return font_digits32("train")
         from zoo_sngan.data import digits32
 
         return digits32("train")
@@ -239,7 +254,6 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
             f"{' from step ' + str(decay_start) if decay_start else ''}.")
     about = (f"{TRAIN_SETS[dataset].__doc__.splitlines()[0]} From the user's local copy; "
              "x / 128 - 1 plus U(0, 1/128) noise as the official code" if dataset in TRAIN_SETS else
-             "scikit-learn digits, train split (1,437 images), bilinear upsampled "
-             "to 32x32, grey replicated to RGB, in [-1, 1]")
+             _SHIPPED[dataset])
     return Recipe(dataset=data, phases=phases, steps=int(steps), batch_size=int(batch_size),
                   data=about, card=card)

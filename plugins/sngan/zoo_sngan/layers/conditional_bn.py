@@ -15,9 +15,11 @@ is accepted too: ``y`` of shape ``(B, K)`` with ``weights`` ``(B, K)`` gives
 ``gamma = sum_k weights[b, k] * gammas[y[b, k]]`` (likewise ``beta``); a float ``y`` of shape
 ``(B, n_classes)`` is a per-sample mixture over all classes.
 
-Extension point: subclasses (e.g. spatial CBN, "sCBN") override :meth:`class_affine` to
-return per-pixel ``(B, C, H, W)`` maps instead of ``(B, C)`` vectors; :meth:`forward`
-broadcasts either.
+Spatial CBN (sCBN, Suzuki et al., arXiv:1811.10153): a float ``y`` of shape
+``(B, n_classes, H, W)`` is a per-pixel class mixture; :meth:`class_affine` then returns
+``(B, C, H, W)`` maps ``gamma[b, :, i, j] = sum_k y[b, k, i, j] * gammas[k]`` (likewise
+``beta``), which :meth:`forward` applies pixel by pixel. Subclasses may override
+:meth:`class_affine` to produce either form.
 
 Example::
 
@@ -84,20 +86,27 @@ class CategoricalConditionalBatchNorm2d(nn.Module):
                             self.training, self.momentum, self.eps)
 
     def class_affine(self, y: Tensor, weights: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Per-sample ``(gamma, beta)``, each ``(B, C)``, for labels ``y``.
+        """Per-sample ``(gamma, beta)``, each ``(B, C)`` (or ``(B, C, H, W)``), for labels ``y``.
 
         Args:
             y: ``(B,)`` integer labels; or ``(B, K)`` integer labels mixed by ``weights``
-                ``(B, K)``; or a float ``(B, n_classes)`` mixture over all classes.
+                ``(B, K)``; or a float ``(B, n_classes)`` mixture over all classes; or a float
+                ``(B, n_classes, H, W)`` per-pixel mixture (spatial CBN): then ``gamma`` and
+                ``beta`` are ``(B, C, H, W)`` maps.
             weights: mixing weights for ``(B, K)`` integer labels.
 
         Raises:
             ValueError: unsupported shapes. (Label range is checked once by the generator.)
         """
         if y.is_floating_point():
-            if y.dim() != 2 or y.shape[1] != self.n_classes or weights is not None:
-                raise ValueError(f"A float y is a class mixture of shape (B, {self.n_classes}) "
-                                 f"(without weights); got {tuple(y.shape)}")
+            if y.dim() not in (2, 4) or y.shape[1] != self.n_classes or weights is not None:
+                raise ValueError(f"A float y is a class mixture of shape (B, {self.n_classes}), or "
+                                 f"per pixel (B, {self.n_classes}, H, W) (without weights); got "
+                                 f"{tuple(y.shape)}")
+            if y.dim() == 4:  # spatial CBN (arXiv:1811.10153 Eq. 2): per-pixel mixtures
+                y = y.to(self.gammas.dtype)
+                return (torch.einsum("bkhw,kc->bchw", y, self.gammas),
+                        torch.einsum("bkhw,kc->bchw", y, self.betas))
             return y @ self.gammas, y @ self.betas
         if y.dim() == 1 and weights is None:
             return self.gammas[y], self.betas[y]
@@ -116,6 +125,10 @@ class CategoricalConditionalBatchNorm2d(nn.Module):
         reference.
         """
         gamma, beta = self.class_affine(y, weights)
+        if gamma.dim() == 4 and gamma.shape[2:] != x.shape[2:]:
+            raise ValueError(f"A per-pixel class map must match the features: expected "
+                             f"(B, {self.n_classes}, {x.shape[2]}, {x.shape[3]}), got (B, "
+                             f"{self.n_classes}, {gamma.shape[2]}, {gamma.shape[3]})")
         if self.training:
             self.num_batches_tracked.add_(1)
         return conditional_batch_norm(x, gamma, beta, self.running_mean, self.running_var,

@@ -30,7 +30,7 @@ Dataflow (discriminator, projection head of Eq. 3 in arXiv:1802.05637)::
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -138,12 +138,15 @@ class GBlock(nn.Module):
     def _norm(self, bn: nn.Module, h: Tensor, y: Tensor | None, weights: Tensor | None) -> Tensor:
         return bn(h, y, weights) if self.conditional else bn(h)
 
-    def forward(self, x: Tensor, y: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, y: Tensor | None = None, weights: Tensor | None = None, *,
+                y2: Tensor | None = None) -> Tensor:
+        """``y`` conditions both BNs; ``y2``, when given, the second one (b2, after the
+        upsampling) instead: per-layer labels, e.g. per-pixel class maps of two resolutions."""
         h = F.relu(self._norm(self.b1, x, y, weights))
         if self.upsample:
             h = _upsample(h)
         h = self.c1(h)
-        h = F.relu(self._norm(self.b2, h, y, weights))
+        h = F.relu(self._norm(self.b2, h, y if y2 is None else y2, weights))
         h = self.c2(h)
         sc = x
         if self.c_sc is not None:
@@ -247,18 +250,56 @@ class ResNetGenerator(Model):
         """Side of the generated images."""
         return self.bottom_width * 2 ** len(self.blocks)
 
-    def forward(self, z: Tensor, y: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Resolution of each conditional BN, in order (block k: b1 at its input size, b2 after
+        its upsampling), e.g. ``[4, 8, 8, 16, 16, 32]`` for 32 px: the sizes of per-layer
+        class maps (``layer_labels``)."""
+        sizes = []
+        for k, block in enumerate(self.blocks):
+            s = self.bottom_width * 2 ** k
+            sizes += [s, s * 2 if block.upsample else s]
+        return sizes
+
+    def forward(self, z: Tensor, y: Tensor | None = None, weights: Tensor | None = None, *,
+                layer_labels: Sequence[Tensor] | None = None,
+                feature_hook: Callable[[int, Tensor], Tensor] | None = None) -> Tensor:
         """Images in [-1, 1] of shape ``(B, 3, S, S)`` from latents ``z`` ``(B, dim_z)``.
 
-        ``y``: labels ``(B,)`` (required iff ``n_classes > 0``), or a class mixture as
-        accepted by :class:`CategoricalConditionalBatchNorm2d` (with ``weights``).
+        Args:
+            y: labels ``(B,)`` (required iff ``n_classes > 0``), or a class mixture as
+                accepted by :class:`CategoricalConditionalBatchNorm2d` (with ``weights``),
+                including per-pixel mixtures ``(B, n_classes, H, W)``.
+            layer_labels: one label argument per conditional BN (``2 * len(blocks)``, in the
+                order of :attr:`layer_sizes`), replacing ``y`` layer by layer: per-pixel class
+                maps of each resolution give spatial CBN (sCBN, arXiv:1811.10153).
+            feature_hook: called as ``h = feature_hook(i, h)`` on the features after the
+                linear layer (``i = 0``) and after block ``i`` (``i = 1..len(blocks)``); its
+                return value continues (feature blending edits features here).
         """
         if z.dim() != 2 or z.shape[1] != self.dim_z:
             raise ValueError(f"z must have shape (B, {self.dim_z}), got {tuple(z.shape)}")
-        check_labels(y, self.n_classes, z.shape[0])
+        if layer_labels is not None:
+            layer_labels = list(layer_labels)
+            if not self.n_classes or len(layer_labels) != 2 * len(self.blocks):
+                raise ValueError(f"layer_labels needs one entry per conditional BN "
+                                 f"({2 * len(self.blocks)} for this conditional generator), got "
+                                 f"{len(layer_labels)}" + ("" if self.n_classes else
+                                                           " (the generator is unconditional)"))
+            for label in layer_labels:
+                check_labels(label, self.n_classes, z.shape[0])
+        else:
+            check_labels(y, self.n_classes, z.shape[0])
         h = self.fc(z).view(z.shape[0], -1, self.bottom_width, self.bottom_width)
-        for block in self.blocks:
-            h = block(h, y, weights)
+        if feature_hook is not None:
+            h = feature_hook(0, h)
+        for k, block in enumerate(self.blocks):
+            if layer_labels is None:
+                h = block(h, y, weights)
+            else:
+                h = block(h, layer_labels[2 * k], weights, y2=layer_labels[2 * k + 1])
+            if feature_hook is not None:
+                h = feature_hook(k + 1, h)
         return torch.tanh(self.conv_out(F.relu(self.bn_out(h))))
 
 
@@ -317,8 +358,10 @@ class ResNetDiscriminator(Model):
             if m is not None:
                 m.reset_spectral_norm()
 
-    def features(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """``h``: ReLU then global **sum** pooling of the last block, ``(B, C)``."""
+    def features(self, x: Tensor, y: Tensor | None = None, *, pool: bool = True) -> Tensor:
+        """``h``: ReLU then global **sum** pooling of the last block, ``(B, C)``; with
+        ``pool=False`` the ReLU'd last-block map ``(B, C, H, W)`` (the official
+        ``feature_vector`` of neural-collage, used for manifold projection)."""
         h = x
         for i, block in enumerate(self.blocks):
             if i == self.concat_index:
@@ -327,7 +370,8 @@ class ResNetDiscriminator(Model):
                 e = self.embed(y)[:, :, None, None].expand(-1, -1, *h.shape[2:])
                 h = torch.cat([h, e], dim=1)
             h = block(h)
-        return F.relu(h).sum(dim=(2, 3))
+        h = F.relu(h)
+        return h.sum(dim=(2, 3)) if pool else h
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Logits ``(B, 1)``. With ``y=None`` the projection term is left out (as official)."""

@@ -9,7 +9,7 @@ from zoo_core.ops.launch import cdiv, next_power_of_2
 
 from zoo_sngan.ops.conditional_batch_norm import kernels
 
-__all__ = ["ConditionalBatchNormFunction", "conditional_batch_norm_triton"]
+__all__ = ["ConditionalBatchNormFunction", "conditional_batch_norm_triton", "channel_statistics"]
 
 _MAX_BLOCK = 1024
 
@@ -19,18 +19,27 @@ def _block(hw: int) -> int:
     return max(next_power_of_2(min(hw, _MAX_BLOCK)), 16)
 
 
-def _forward(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor | None, var: Tensor | None,
-             eps: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def channel_statistics(x: Tensor, mean: Tensor | None, var: Tensor | None,
+                       eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``(mean, var, rstd)`` float32 ``(C,)`` of contiguous ``x`` ``(B, C, HW)``: the biased
+    batch statistics (Triton kernel) when ``mean`` is None, else the given running ones.
+    Shared with ops built on this one (zoo-scbn's spatial CBN)."""
     b, c, hw = x.shape
-    block = _block(hw)
     if mean is None:  # batch statistics
         mean = torch.empty(c, device=x.device, dtype=torch.float32)
         var = torch.empty_like(mean)
         rstd = torch.empty_like(mean)
-        kernels._cbn_stats_kernel[(c,)](x, mean, var, rstd, b, c, hw, eps, BLOCK=block)
-    else:
-        mean, var = mean.float().contiguous(), var.float().contiguous()
-        rstd = torch.rsqrt(var + eps)
+        kernels._cbn_stats_kernel[(c,)](x, mean, var, rstd, b, c, hw, eps, BLOCK=_block(hw))
+        return mean, var, rstd
+    mean, var = mean.float().contiguous(), var.float().contiguous()
+    return mean, var, torch.rsqrt(var + eps)
+
+
+def _forward(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor | None, var: Tensor | None,
+             eps: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    b, c, hw = x.shape
+    block = _block(hw)
+    mean, var, rstd = channel_statistics(x, mean, var, eps)
     y = torch.empty_like(x)
     grid = (b * c, cdiv(hw, block))
     kernels._cbn_fwd_kernel[grid](x, gamma, beta, mean, rstd, y, c, hw, BLOCK=block)

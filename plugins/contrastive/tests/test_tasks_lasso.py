@@ -28,11 +28,14 @@ def test_recipe_settings_and_data():
                             temperature=0.5, n_pairs=64)
     data = r.dataset(0)
     assert len(data) == 64 and not torch.equal(data.x, r.dataset(1).x) and torch.equal(data.x, r.dataset(0).x)
-    x, x2 = data[3]
+    x, x2, family = data[3]
+    assert family.dim() == 0 and 0 <= int(family) < 4            # the family that made the pair
     loss = r.phases[0].loss(BlockEncoder(), (torch.stack([x, x2]), torch.stack([x2, x])), 0)
     assert loss.dim() == 0 and torch.isfinite(loss)
     with pytest.raises(ValueError, match="metric must be one of"):
         contrastive_latents(config={}, steps=5, batch_size=8, lr=1e-3, metric="dot", temperature=0.5)
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        contrastive_latents(config={}, steps=5, batch_size=8, lr=1e-3, metric="cosine", temperature=0.5, schedule="step")
 
 
 def test_encoder_bad_input():

@@ -40,6 +40,11 @@ class BlockEncoder(Model):
     def latent_dim(self) -> int:
         return self.n_blocks * self.block_dim
 
+    @property
+    def loss_blocks(self) -> int:
+        """How many blocks the contrastive loss splits ``z`` into (``GroupedEncoder``: one per coordinate)."""
+        return self.n_blocks
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.obs_dim:
             raise ValueError(f"BlockEncoder expects observations of shape [B, {self.obs_dim}], got {tuple(x.shape)}")

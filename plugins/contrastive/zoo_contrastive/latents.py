@@ -246,4 +246,5 @@ class PairDataset(torch.utils.data.Dataset):
         return len(self.c)
 
     def __getitem__(self, i: int):
-        return self.x[i], self.x2[i]
+        """``(x, x~, family)``: the family index (``"one"``) or the ``[K]`` bool subset (``"subset"``)."""
+        return self.x[i], self.x2[i], self.family[i]

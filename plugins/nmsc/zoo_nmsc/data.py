@@ -48,19 +48,15 @@ def photo(ref: str) -> torch.Tensor:
 class PhotoCrops(torch.utils.data.Dataset):
     """``size`` random ``crop x crop`` crops (random horizontal flip) of the training photos.
 
-    With ``permute_channels`` (the default) each crop's R, G, B planes come in a random order:
-    the bundled training photos are mostly red and orange (retina, ihc, the motorcycles), and
-    models trained on them without it decoded every photo with a red cast. Crop ``i`` depends
-    only on (seed, i), so the set is the same on every run.
+    Crop ``i`` depends only on (seed, i), so the set is the same on every run.
     """
 
-    def __init__(self, photos=TRAIN_PHOTOS, *, crop: int = 256, size: int = 8192, seed: int = 0,
-                 permute_channels: bool = True):
+    def __init__(self, photos=TRAIN_PHOTOS, *, crop: int = 256, size: int = 8192, seed: int = 0):
         self.images = [(photo(p) * 255).round().to(torch.uint8) for p in photos]
         small = [p for p, im in zip(photos, self.images) if min(im.shape[-2:]) < crop]
         if small:
             raise ValueError(f"crop {crop} is larger than the photos {small}")
-        self.crop, self.size, self.seed, self.permute_channels = crop, size, seed, permute_channels
+        self.crop, self.size, self.seed = crop, size, seed
 
     def __len__(self) -> int:
         return self.size
@@ -73,6 +69,4 @@ class PhotoCrops(torch.utils.data.Dataset):
         out = im[:, y:y + self.crop, x:x + self.crop]
         if torch.rand((), generator=g) < 0.5:
             out = out.flip(-1)
-        if self.permute_channels:
-            out = out[torch.randperm(3, generator=g)]
         return out.float() / 255

@@ -27,3 +27,12 @@ def test_kodak_from_a_local_folder(tmp_path, monkeypatch):
     out = Kodak().evaluate(model)
     assert out["bit_exact"] == 1.0 and 0 < out["bpp"] and 0 <= out["ms-ssim-rgb"] <= 1
     assert abs(out["bpp"] - out["bpp_tables"] - 8 * out["header_bytes"] / (192 * 224)) < 0.01 * out["bpp"] + 1e-3
+
+
+def test_figures_are_drawn_for_this_plugins_tasks_only():
+    """zoo bench calls every plugin's figure function whose task prefix covers a model's task:
+    a prefix like "compression/" would draw photos for zoo-nft's compression/time-warped-signals."""
+    from zoo_nmsc import plugin
+
+    tasks = set(plugin.zoo_tasks())
+    assert set(plugin.zoo_figures()) <= tasks and set(plugin.zoo_figures())

@@ -35,7 +35,9 @@ def zoo_datasets():
 @hookimpl
 def zoo_figures():
     """Figures for `zoo bench`: held-out photos beside their decoded files."""
-    return {"compression/": "zoo_nmsc.figures:reconstructions"}
+    # its own task names, not the prefix "compression/": zoo bench calls every plugin's figures
+    # whose prefix covers a model's task, and zoo-nft has compression/time-warped-signals
+    return {t: "zoo_nmsc.figures:reconstructions" for t in ("compression/photos", "compression/kodak")}
 
 
 @hookimpl

@@ -262,6 +262,24 @@ def test_cli(toys, tmp_path, capsys):
         run_bench("nothing-*", out_dir=out)
 
 
+def test_a_broad_figure_prefix_of_another_plugin_does_not_draw_for_a_model_with_its_own(toys, site, tmp_path):
+    """zoo-benchfigs draws for every ``test/`` task (and always fails). The good model's own
+    plugin draws for ``test/ok``: only its figure is made. A model whose plugin draws nothing for
+    its task still gets the other plugin's figure (here: its failure is recorded)."""
+    site("zoo-benchfigs", plugin_source({}) + """
+@hookimpl
+def zoo_figures():
+    return {"test/": "zoo_bench_toys:bad_figure"}
+""")
+    site("zoo-benchplain", plugin_source({"bench-plain-test": tiny_entry(task="test/broken")}))
+    toys("zoo-benchtoys", "zoo-benchfigs", "zoo-benchplain")
+    rows = run_bench(names=[GOOD, "bench-plain-test"], out_dir=tmp_path / "r", limit=5, **FAST)
+    by = {r["name"]: r for r in rows}
+    assert by[GOOD]["errors"] == [] and [f["plugin"] for f in by[GOOD]["figures"]] == ["zoo-benchtoys"]
+    plain = [e for e in by["bench-plain-test"]["errors"] if e["stage"] == "figures"]
+    assert len(plain) == 1 and "figure broke on purpose" in plain[0]["message"], by["bench-plain-test"]["errors"]
+
+
 def test_example_plugin_figure(only_plugins, tmp_path):
     """The example plugin's zoo_figures hook draws its digits grid."""
     only_plugins("example")

@@ -273,9 +273,13 @@ class _MemoryProbe:
 # --- figures ------------------------------------------------------------------------------
 
 def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path, *, limit: int | None) -> None:
-    """Call every ``zoo_figures`` function whose task prefix covers ``task`` (the model's own
-    plugin's even where another plugin gives the same prefix), with ``limit=`` when the
-    function takes it: a reduced run wants cheap figures too."""
+    """Call the ``zoo_figures`` functions whose task prefix covers ``task``, with ``limit=``
+    when the function takes it (a reduced run wants cheap figures too).
+
+    Where the model's own plugin draws figures for ``task``, only its functions are called: a
+    broad prefix another plugin registers (``compression/``) must not draw its figures for a
+    model it knows nothing about. Other plugins' figures apply to a task its own plugin has
+    none for (a plugin of figures for a shared task)."""
     import inspect
 
     import zoo
@@ -286,6 +290,8 @@ def _figures(row: dict, model: Any, task_obj: Any, task: str, out_dir: Path, *, 
     refs = {**host.references("zoo_figures"),
             **{k: (ref, own.name) for k, ref in host.own("zoo_figures", row["plugin"]).items()}}
     matching = sorted(p for p in refs if task == p or task.startswith(p.rstrip("/") + "/"))
+    if own is not None and any(refs[p][1] == own.name for p in matching):
+        matching = [p for p in matching if refs[p][1] == own.name]
     fig_dir = out_dir / "figures" / row["name"]
     for prefix in matching:
         ref, plugin = refs[prefix]

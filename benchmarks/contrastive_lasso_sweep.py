@@ -61,28 +61,20 @@ def heldout_loss(f, x1, x2, a, B=256):
     return sum(ls) / len(ls)
 
 
-def pair_by_pattern(patterns):
-    """Greedy pairing of the rows of ``patterns [n, K]``: repeatedly the two closest remaining rows."""
-    left, pairs = list(range(len(patterns))), []
-    while len(left) > 1:
-        d, i, j = min((float(((patterns[i] - patterns[j]) ** 2).sum()), i, j) for i in left for j in left if i < j)
-        pairs.append((i, j))
-        left = [k for k in left if k not in (i, j)]
-    return pairs
-
-
 def group_by_pattern(model, latent, c, z):
     """Each learned coordinate's pattern: per family, how far its positive pairs move it relative to random pairs
     (``evaluation.movement`` on 2,000 latents c); coordinates paired by pattern become blocks of 2, scored by R^2."""
     import numpy as np
     from zoo_contrastive.evaluation import movement, r2_matrix, recovery_scores
+    from zoo_contrastive.grouping import group_coordinates
 
     g = torch.Generator().manual_seed(3)
     mix = latent.mixing_function()
     with torch.no_grad():
         pats = np.stack([movement(z, model(mix(latent.augment(c, k, g))), z.shape[1])[0]
                          for k in range(len(latent.families))], 1)
-    pairs = pair_by_pattern(pats)
+    order = group_coordinates(pats, block_dim=2)  # greedy pairing of the closest patterns
+    pairs = list(zip(order[::2], order[1::2]))
     blocks = [z[:, list(p)] for p in pairs]
     r2 = r2_matrix(blocks, [c[:, d] for d in latent.component_dims()],
                    regressor="linear" if latent.mixing == "linear" and model.net[0].__class__.__name__ == "Linear"

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 import types
 
 import torch
+
+from zoo_core.testing.parity import interleaved_cpu_times
 
 _OFFICIAL_MODULES = ("models", "utils", "seqae", "base_networks", "dynamics_models", "period_fn")
 
@@ -168,18 +168,6 @@ def check_parity(root: str) -> list[tuple]:
     return rows
 
 
-def _median_times(fns: dict, reps: int) -> dict:
-    for fn in fns.values():
-        fn(), fn()
-    cpu = {k: [] for k in fns}
-    for _ in range(reps):
-        for k, fn in fns.items():
-            c0 = time.process_time()
-            fn()
-            cpu[k].append(time.process_time() - c0)
-    return {k: statistics.median(v) for k, v in cpu.items()}
-
-
 def time_model(off, ours, *, T: int, T_cond: int, uses_g: bool, reconst: bool, batch: int, reps: int):
     """Median CPU seconds of forward (18 roll-outs) and of one training step, official vs ours."""
     xs, g = _data(T, batch)
@@ -209,8 +197,8 @@ def time_model(off, ours, *, T: int, T_cond: int, uses_g: bool, reconst: bool, b
         with torch.no_grad():
             ours(xs[:, :T_cond], n_rolls=T - T_cond, g=g)
 
-    return _median_times({"forward official": fwd_o, "forward ours": fwd_z,
-                          "train official": step_o, "train ours": step_z}, reps)
+    return interleaved_cpu_times({"forward official": fwd_o, "forward ours": fwd_z,
+                                  "train official": step_o, "train ours": step_z}, reps, warmup=2)
 
 
 def main() -> None:

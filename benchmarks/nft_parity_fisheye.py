@@ -32,13 +32,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import statistics
 import sys
-import time
 import types
 
 import numpy as np
 import torch
+
+from zoo_core.testing.parity import interleaved_cpu_times
 
 VIT_ARGS = dict(img_size=32, patch_size=4, mlp_ratio=4, depth=8, num_heads=6, img_channels=3, embed_dim=384)
 
@@ -151,18 +151,6 @@ def check_model(official, ours, batch: int = 4) -> list[tuple[str, float]]:
     return rows
 
 
-def _median_cpu(fns: dict, reps: int) -> dict:
-    for fn in fns.values():
-        fn()
-    cpu = {k: [] for k in fns}
-    for _ in range(reps):
-        for k, fn in fns.items():
-            c0 = time.process_time()
-            fn()
-            cpu[k].append(time.process_time() - c0)
-    return {k: statistics.median(v) for k, v in cpu.items()}
-
-
 def time_model(official, ours, batch: int, reps: int) -> dict:
     from zoo_nft.recipes_1d import adam
 
@@ -187,8 +175,8 @@ def time_model(official, ours, batch: int, reps: int) -> dict:
                 m(xs[:, :2], n_rolls=2)
         return run
 
-    return _median_cpu({"fwd official": fwd(official), "fwd ours": fwd(ours), "train official": step_o,
-                        "train ours": step_z}, reps)
+    return interleaved_cpu_times({"fwd official": fwd(official), "fwd ours": fwd(ours),
+                                  "train official": step_o, "train ours": step_z}, reps)
 
 
 def time_data(shift_img, n: int = 32, reps: int = 3) -> dict:
@@ -199,8 +187,8 @@ def time_data(shift_img, n: int = 32, reps: int = 3) -> dict:
     official = shift_img.Shift_cifar(root=None, T=4, max_vshift=0, max_hshift=16, deform=True,
                                      rng=np.random.RandomState(0))
     ours = ShiftedFisheyeImages(images, T=4)
-    return _median_cpu({"data official": lambda: [official[k] for k in range(n)],
-                        "data ours": lambda: [ours[k] for k in range(n)]}, reps)
+    return interleaved_cpu_times({"data official": lambda: [official[k] for k in range(n)],
+                                  "data ours": lambda: [ours[k] for k in range(n)]}, reps)
 
 
 def main(argv=None) -> None:

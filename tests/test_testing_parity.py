@@ -43,3 +43,27 @@ def test_untie_counts_and_keeps_values():
     assert untie_parameters(model) == 3          # k, v and o join q's storage
     assert untie_parameters(model) == 0
     assert all(torch.equal(values[k], v) for k, v in model.state_dict().items())
+
+
+def test_interleaved_cpu_times_orders_work_and_counts_calls():
+    import pytest
+
+    from zoo_core.testing.parity import interleaved_cpu_times
+
+    calls = {"light": 0, "heavy": 0}
+    a = torch.randn(160, 160)
+
+    def light():
+        calls["light"] += 1
+        a @ a
+
+    def heavy():
+        calls["heavy"] += 1
+        for _ in range(20):
+            a @ a
+
+    t = interleaved_cpu_times({"light": light, "heavy": heavy}, reps=5, warmup=2)
+    assert calls == {"light": 7, "heavy": 7}
+    assert set(t) == {"light", "heavy"} and t["heavy"] > 3 * t["light"] > 0
+    with pytest.raises(ValueError, match="reps must be"):
+        interleaved_cpu_times({"light": light}, reps=0)

@@ -5,14 +5,22 @@ initial value, so that a state-dict mapping is really tested. Official code some
 several ``nn.Parameter``s from one tensor (AKOrN's GTA ``mat_q``, ``mat_k``, ``mat_v`` share a
 storage and ``mat_o`` is its transpose, until ``.to("cuda")`` copies them apart); on the CPU an
 in-place perturbation then keeps them equal, and a port that mixes them up still matches.
+
+``interleaved_cpu_times``: the speed side of a parity run. The official and the port's step are
+timed in turns (one of each per round) so that a machine that gets busier during the run slows
+both alike, and by process CPU time, which other processes on the machine do not inflate.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-__all__ = ["untie_parameters", "perturb_parameters"]
+__all__ = ["untie_parameters", "perturb_parameters", "interleaved_cpu_times"]
 
 
 def untie_parameters(model: nn.Module) -> int:
@@ -42,3 +50,25 @@ def perturb_parameters(model: nn.Module, scale: float, *, generator: torch.Gener
         if p.dtype.is_floating_point and p.numel() > 1:
             p.add_(scale * torch.randn(p.shape, generator=generator, dtype=p.dtype))
     return model
+
+
+def interleaved_cpu_times(fns: dict[str, Callable[[], object]], reps: int, *, warmup: int = 1
+                          ) -> dict[str, float]:
+    """Median process CPU seconds of each function in ``fns`` over ``reps`` rounds; every round
+    calls each function once, in the dict's order, after ``warmup`` untimed calls of each.
+
+    The ratio of two entries is the speed ratio a parity benchmark reports (CPU time counts all
+    threads of this process: set ``torch.set_num_threads`` before timing).
+    """
+    if reps < 1 or warmup < 0:
+        raise ValueError(f"reps must be >= 1 and warmup >= 0; got reps={reps}, warmup={warmup}")
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    cpu: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(reps):
+        for k, fn in fns.items():
+            c0 = time.process_time()
+            fn()
+            cpu[k].append(time.process_time() - c0)
+    return {k: statistics.median(v) for k, v in cpu.items()}

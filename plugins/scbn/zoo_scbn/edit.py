@@ -4,7 +4,8 @@ sCBN, write the result (the paper's real-image pipeline, without Poisson blendin
 Command::
 
     python -m zoo_scbn.edit IMAGE MASK --source 3 --target 8 [--strength 1] [--layers all]
-        [--model sngan-projection-fontdigits32] [--steps 200] [--out edited.png]
+        [--model sngan-projection-fontdigits32] [--encoder collage-encoder-fontdigits32]
+        [--steps 200] [--out edited.png]
 
 ``IMAGE``: any picture of one digit (converted to grey, resized to the generator's 32x32;
 ``--invert`` for dark ink on a light background); ``MASK``: a grey picture, white = edit
@@ -57,7 +58,7 @@ def _strengths(layers: str, strength: float, sizes: list[int], image_size: int) 
 
 def edit_image(model, image: torch.Tensor, mask: torch.Tensor, *, source: int, target: int,
                strength: float = 1.0, layers: str = "all", steps: int = 200,
-               seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+               seed: int = 0, encoder=None) -> tuple[torch.Tensor, torch.Tensor]:
     """``(edited, projection)`` images ``(3, S, S)`` in [-1, 1].
 
     Args:
@@ -68,6 +69,8 @@ def edit_image(model, image: torch.Tensor, mask: torch.Tensor, *, source: int, t
         strength, layers: sCBN strength ``t`` and which CBN layers get it (``all``, ``coarse``
             = 4 and 8 px, ``fine`` = 16 and 32 px).
         steps: manifold-projection Adam steps.
+        encoder: a projection encoder (``zoo.load("collage-encoder-fontdigits32")``) to start
+            from; None starts from a random latent.
     """
     from zoo_scbn.collage import pair_maps, scbn
     from zoo_scbn.projection import project
@@ -83,7 +86,8 @@ def edit_image(model, image: torch.Tensor, mask: torch.Tensor, *, source: int, t
     model.eval()
     x = (image * 2 - 1).expand(1, 3, s, s).contiguous()
     y = torch.tensor([source])
-    z, _ = project(g, model.discriminator, x, y, steps=steps, seed=seed)
+    z, _ = project(g, model.discriminator, x, y, steps=steps, seed=seed,
+                   init="random" if encoder is None else "encoder", encoder=encoder)
     ts = _strengths(layers, strength, g.layer_sizes, s)
     with torch.no_grad():
         projection = g(z, y)[0]
@@ -108,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layers", default="all", choices=LAYERS)
     p.add_argument("--model", default="sngan-projection-fontdigits32")
     p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--encoder", default=None,
+                   help="start projection from this encoder (e.g. collage-encoder-fontdigits32)")
     p.add_argument("--invert", action="store_true", help="the image has dark ink on light paper")
     p.add_argument("--out", default="edited.png")
     args = p.parse_args(argv)
@@ -115,11 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         import zoo
 
         model = zoo.load(args.model, pretrained=True)
+        encoder = zoo.load(args.encoder, pretrained=True) if args.encoder else None
         s = model.generator.image_size
         edited, projection = edit_image(
             model, load_image(args.image, s, invert=args.invert), load_image(args.mask, s),
             source=args.source, target=args.target, strength=args.strength, layers=args.layers,
-            steps=args.steps)
+            steps=args.steps, encoder=encoder)
     except ZooError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -2,8 +2,9 @@
 
 Three rows, seeded: (1) label collage, left half class ``a`` and right half class ``b`` at
 strengths 0 .. 1; (2) feature blends, the reference latent's right half pasted into the
-source at strengths 0 .. 1; (3) a held-out real test digit, its projection ``G(z*)``, then
-that projection relabelled to other classes by sCBN (whole image).
+source at strengths 0 .. 1; (3) a held-out real test digit, its projection ``G(z*)`` (from the
+task's encoder where it has published weights, else from a random latent), then that projection
+relabelled to other classes by sCBN (whole image).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def draw(model, task, out_dir: Path, *, name: str, seed: int = 0) -> list[tuple[
     """Write ``out_dir/collage.png``; returns ``[(caption, path)]``."""
     from matplotlib.figure import Figure
 
-    rows, labels = collage_rows(model, seed=seed)
+    encoder = task.load_encoder() if hasattr(task, "load_encoder") else None
+    rows, labels = collage_rows(model, seed=seed, encoder=encoder)
+    labels[2] += " (encoder start)" if encoder is not None else " (random start)"
     fig = Figure(figsize=(5.5, 4.2), dpi=120, layout="constrained")
     axes = fig.subplots(len(rows), 1)
     for ax, row, label in zip(axes, rows, labels):

@@ -16,8 +16,15 @@ def zoo_core_requires():
 
 @hookimpl
 def zoo_tasks():
-    """Edit success and locality of sCBN on a fontdigits32 conditional generator."""
-    return {"editing/fontdigits32": "zoo_scbn.task:FontDigitsEditing"}
+    """Edit success and locality of sCBN; projection from an encoder vs random starts."""
+    return {"editing/fontdigits32": "zoo_scbn.task:FontDigitsEditing",
+            "projection/fontdigits32": "zoo_scbn.task_projection:FontDigitsProjection"}
+
+
+@hookimpl
+def zoo_recipes():
+    """``collage-encoder``: the projection encoder, trained with a frozen conditional GAN."""
+    return {"collage-encoder": "zoo_scbn.recipes:collage_encoder"}
 
 
 @hookimpl

@@ -31,14 +31,25 @@ class FontDigitsEditing:
 
     Args:
         n: latents (and class pairs) per measurement.
+        encoder: the projection encoder the figure starts real-digit projection from.
     """
 
     name = "editing/fontdigits32"
 
-    def __init__(self, *, n: int = 200) -> None:
+    def __init__(self, *, n: int = 200, encoder: str | None = "collage-encoder-fontdigits32") -> None:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         self.n = n
+        self.encoder = encoder
+
+    def load_encoder(self):
+        """The projection encoder named by ``encoder`` with its published weights, or None where
+        it has none (projection then starts from random latents)."""
+        import zoo
+
+        if not self.encoder or not zoo.registry().resolve(self.encoder).pretrained:
+            return None
+        return zoo.load(self.encoder, pretrained=True).eval()
 
     def dataset(self, split: str):
         """The fontdigits32 split (the real digits that projection edits)."""

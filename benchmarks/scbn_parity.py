@@ -15,6 +15,12 @@ converter), and runs in a subprocess of the Chainer venv, in eval mode:
    blend points (the official ``M_out = 1 - M_src - M_ref`` construction) against
    ``feature_blend(..., maps=...)``.
 
+3. the official small encoder (``enc_models/resnetenc_small.py:ResNetEncoder``, ch ``--ch``, 128
+   px, 10 classes), built and initialised by Chainer, its class tables and BN statistics moved off
+   their defaults, saved with ``chainer.serializers.save_npz``; zoo-scbn's converter
+   (``zoo_scbn.convert``) reads that file into a ``CollageEncoder`` (config from the shapes), and
+   both encode the same images and labels in eval mode.
+
 Prints the largest absolute difference of each (float32). The official code is only read from
 ``--official``; nothing of it is imported into this process.
 """
@@ -45,6 +51,57 @@ CHAINER_SIDE = textwrap.dedent('''
         b = gen.spatial_interpolation(zs=[d["z0"], d["z1"]], weights=ws, blends=bs)
     np.savez(outpath, scbn=a.array, blend=b.array)
 ''')
+
+
+ENCODER_SIDE = textwrap.dedent('''
+    import sys, numpy as np, chainer
+    official, wpath, inpath, outpath, ch, k = sys.argv[1:7]
+    sys.path.insert(0, official)
+    from enc_models.resnetenc_small import ResNetEncoder
+    np.random.seed(0)
+    enc = ResNetEncoder(ch=int(ch), dim_z=32, n_classes=int(k))
+    for name, p in enc.namedparams():
+        if "gammas" in name or "betas" in name or name.endswith("/b"):
+            p.array[...] += np.random.normal(0, 0.3, p.shape).astype(p.dtype)
+    for link in enc.links():
+        if hasattr(link, "avg_mean"):
+            link.avg_mean[...] = np.random.normal(0, 0.3, link.avg_mean.shape)
+            link.avg_var[...] = np.random.uniform(0.5, 2, link.avg_var.shape)
+    chainer.serializers.save_npz(wpath, enc)
+    d = np.load(inpath)
+    with chainer.using_config("train", False), chainer.using_config("enable_backprop", False):
+        out = enc(d["x"], d["y"])
+    np.savez(outpath, z=out.array)
+''')
+
+
+def check_encoder(args) -> float:
+    """Largest |ours - official| of the official small encoder through our converter."""
+    from zoo_scbn.convert import encoder_from_arrays
+    from zoo_scbn.projection import CollageEncoder
+
+    gen = torch.Generator().manual_seed(2)
+    x = torch.rand(args.batch, 3, 128, 128, generator=gen) * 2 - 1
+    y = torch.randint(10, (args.batch,), generator=gen)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        np.savez(tmp / "inputs.npz", x=x.numpy(), y=y.numpy().astype(np.int32))
+        (tmp / "enc.py").write_text(ENCODER_SIDE)
+        subprocess.run([args.chainer_python, str(tmp / "enc.py"), args.official, str(tmp / "enc.npz"),
+                        str(tmp / "inputs.npz"), str(tmp / "out.npz"), str(args.ch), "10"],
+                       check=True, cwd=args.official)
+        with np.load(tmp / "enc.npz", allow_pickle=False) as npz:
+            config, state = encoder_from_arrays({k: npz[k] for k in npz.files})
+        theirs = np.load(tmp / "out.npz")["z"]
+    enc = CollageEncoder(**config).eval()
+    enc.load_state_dict(state)
+    with torch.no_grad():
+        ours = enc(x, y).numpy()
+    print(f"ResNetEncoder (resnetenc_small) ch={args.ch} -> config {config}, eval mode, float32:")
+    d = float(np.abs(theirs - ours).max())
+    print(f"  encoder output (batch {args.batch})              max |ours - official| = {d:.2e} "
+          f"(outputs up to {np.abs(theirs).max():.2f})")
+    return d
 
 
 def to_chainer(state: dict[str, torch.Tensor], n_blocks: int) -> dict[str, np.ndarray]:
@@ -135,6 +192,7 @@ def main() -> None:
     print(f"SCBNResNetGenerator ch={c} (128 px, {k} classes, batch {n}), eval mode, float32:")
     print(f"  sCBN (10 random per-pixel class mixtures)      max |ours - official| = {d1:.2e}")
     print(f"  feature blend + sCBN (6 random blend maps)     max |ours - official| = {d2:.2e}")
+    check_encoder(args)
 
 
 if __name__ == "__main__":

@@ -31,3 +31,9 @@ def zoo_recipes():
 def zoo_figures():
     """Report figure for `zoo bench`: label collage, feature blend, projected-then-edited digit."""
     return {"editing/fontdigits32": "zoo_scbn.figures:draw"}
+
+
+@hookimpl
+def zoo_converters():
+    """Official neural-collage encoder ``.npz`` -> ``CollageEncoder`` (G and D: zoo-sngan's)."""
+    return {"collage-encoder-official": "zoo_scbn.convert:from_official"}

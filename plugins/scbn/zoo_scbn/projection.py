@@ -10,7 +10,7 @@ at once, each with its own ``z``: the loss is summed over the batch (the officia
 the cosine over the batch and runs batch 1; its MSE is per image here, so every image's ``z``
 gets exactly the gradient it would get alone).
 
-The encoder (:class:`CollageEncoder`, official ``enc_models/resnetenc_small.py`` in small) is
+The encoder (:class:`CollageEncoder`, official ``enc_models/resnetenc_small.py``) is
 trained with G and D frozen to minimise the feature loss ``-cos(phi_D(G(E(x, y), y)), phi_D(x))``
 (:func:`train_encoder`).
 """
@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from zoo_core.interfaces import Model
 
-__all__ = ["phi_d", "projection_loss", "project", "psnr", "CollageEncoder", "train_encoder", "INITS"]
+__all__ = ["phi_d", "projection_loss", "project", "psnr", "EncoderBlock", "CollageEncoder", "train_encoder", "INITS"]
 
 INITS = ("random", "encoder")
 
@@ -117,31 +117,51 @@ def project(generator, discriminator, x: Tensor, y: Tensor, *, init: str = "rand
     return z.detach(), record
 
 
+class EncoderBlock(nn.Module):
+    """The official encoder's residual down-block (``enc_models/resblocks.Block``, downsample):
+    ``c2(relu(b2(c1(pool(relu(b1(x, y)))), y))) + c_sc(pool(x))``, class-conditional BN ``b1``,
+    ``b2``, hidden width = input width, 2x2 average pooling before ``c1`` and ``c_sc``."""
+
+    def __init__(self, in_channels: int, out_channels: int, n_classes: int) -> None:
+        super().__init__()
+        from zoo_sngan.layers import CategoricalConditionalBatchNorm2d
+
+        self.b1 = CategoricalConditionalBatchNorm2d(in_channels, n_classes=n_classes)
+        self.c1 = nn.Conv2d(in_channels, in_channels, 3, padding=1)
+        self.b2 = CategoricalConditionalBatchNorm2d(in_channels, n_classes=n_classes)
+        self.c2 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.c_sc = nn.Conv2d(in_channels, out_channels, 1)
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        h = self.c1(F.avg_pool2d(F.relu(self.b1(x, y)), 2))
+        h = self.c2(F.relu(self.b2(h, y)))
+        return h + self.c_sc(F.avg_pool2d(x, 2))
+
+
 class CollageEncoder(Model):
-    """Image -> latent encoder ``E(x, y)`` for a 32 px conditional generator (the official
-    ``ResNetEncoder`` in small: class-conditional BN residual down-blocks, a linear layer and
-    a PReLU with initial slope 0.1 on the latent).
+    """Image -> latent encoder ``E(x, y)`` (the official ``enc_models/resnetenc_small.py``
+    ``ResNetEncoder`` with its widths as a list): a 3x3 stem conv ``l1``, one
+    :class:`EncoderBlock` per following width (each halves the resolution), the map flattened
+    as it is (no activation, as the official), a linear layer and a PReLU with initial slope 0.1.
+    The official 128-px encoder is ``channels=[ch, 2ch, 4ch, 4ch, 8ch, 8ch]``, ``image_size=128``
+    (its declared but unused ``b7`` BN is left out).
 
     Args:
-        channels: widths of the stem conv and each down-block (32 -> 16 -> 8 -> 4 px).
+        channels: widths of the stem conv and each down-block (32 px: 32 -> 16 -> 8 -> 4).
         n_classes, dim_z, image_size: as the generator it inverts.
     """
 
     def __init__(self, *, channels=(32, 64, 128, 128), n_classes: int = 10, dim_z: int = 128,
                  image_size: int = 32) -> None:
         super().__init__()
-        from zoo_sngan.layers import CategoricalConditionalBatchNorm2d
-
         channels = [int(c) for c in channels]
         n_down = len(channels) - 1
-        if image_size % 2 ** n_down:
-            raise ValueError(f"image_size {image_size} must be divisible by 2^{n_down}")
+        if n_down < 1 or image_size % 2 ** n_down:
+            raise ValueError(f"channels needs a stem and at least one block, and image_size {image_size} "
+                             f"must be divisible by 2^{n_down}; got channels={channels}")
         self.n_classes, self.dim_z, self.image_size = n_classes, dim_z, image_size
-        self.stem = nn.Conv2d(3, channels[0], 3, padding=1)
-        self.norms = nn.ModuleList(CategoricalConditionalBatchNorm2d(c, n_classes=n_classes)
-                                   for c in channels[:-1])
-        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(channels, channels[1:]))
-        self.shortcuts = nn.ModuleList(nn.Conv2d(a, b, 1) for a, b in zip(channels, channels[1:]))
+        self.l1 = nn.Conv2d(3, channels[0], 3, padding=1)
+        self.blocks = nn.ModuleList(EncoderBlock(a, b, n_classes) for a, b in zip(channels, channels[1:]))
         side = image_size // 2 ** n_down
         self.fc = nn.Linear(channels[-1] * side * side, dim_z)
         self.prelu = nn.PReLU(dim_z, init=0.1)
@@ -151,10 +171,10 @@ class CollageEncoder(Model):
         if x.dim() != 4 or x.shape[1:] != (3, self.image_size, self.image_size):
             raise ValueError(f"x must be (B, 3, {self.image_size}, {self.image_size}); got "
                              f"{tuple(x.shape)}")
-        h = self.stem(x)
-        for norm, conv, sc in zip(self.norms, self.convs, self.shortcuts):
-            h = conv(F.avg_pool2d(F.relu(norm(h, y)), 2)) + sc(F.avg_pool2d(h, 2))
-        return self.prelu(self.fc(F.relu(h).flatten(1)))
+        h = self.l1(x)
+        for block in self.blocks:
+            h = block(h, y)
+        return self.prelu(self.fc(h.flatten(1)))
 
     def example_inputs(self, batch_size: int = 2):
         return (torch.rand(batch_size, 3, self.image_size, self.image_size) * 2 - 1,

@@ -43,15 +43,16 @@ def test_evaluate_is_deterministic_and_seed_dependent(task):
     b = task.evaluate(model, limit=40, seed=0)
     c = task.evaluate(model, limit=40, seed=1)
     assert a == b and a != c
-    assert set(a) == {"digits_fid", "digits_is", "digits_intra_fid", "class_accuracy"}
+    assert set(a) == {"digits_fid", "digits_is", "digits_max_softmax", "digits_intra_fid", "class_accuracy"}
     assert 1.0 <= a["digits_is"] <= 10.0 and 0.0 <= a["class_accuracy"] <= 1.0
+    assert 0.1 <= a["digits_max_softmax"] <= 1.0
     assert not model.training
 
 
 def test_unconditional_has_no_class_metrics_and_real_data_scores_well(task):
     from zoo_sngan.data import digits32_tensors
 
-    assert set(task.evaluate(tiny(0), limit=40)) == {"digits_fid", "digits_is"}
+    assert set(task.evaluate(tiny(0), limit=40)) == {"digits_fid", "digits_is", "digits_max_softmax"}
 
     class Replay(torch.nn.Module):  # "generates" the train images: a near-perfect model
         n_classes = 0
@@ -63,6 +64,7 @@ def test_unconditional_has_no_class_metrics_and_real_data_scores_well(task):
     real = task.evaluate(Replay(), limit=400)
     assert real["digits_fid"] < 0.1 * task.evaluate(tiny(0), limit=400)["digits_fid"]
     assert real["digits_is"] > 8
+    assert real["digits_max_softmax"] > 0.9 > task.evaluate(tiny(0), limit=400)["digits_max_softmax"]
 
 
 def test_bad_settings():

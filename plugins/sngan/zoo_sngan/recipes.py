@@ -249,9 +249,12 @@ def sngan_recipe(*, config: dict, steps: int, batch_size: int, lr: float = 2e-4,
 
         return digits32("train")
 
-    card = (f"Official SN-GAN recipe: hinge loss, Adam lr {lr} betas {betas}, n_dis {n_dis}, "
-            f"batch {batch_size} real / {n_gen} fake per G update, lr decayed linearly to 0"
-            f"{' from step ' + str(decay_start) if decay_start else ''}.")
+    official = (float(lr), betas, int(n_dis), loss) == (2e-4, (0.0, 0.9), 5, "hinge")
+    schedule = "constant learning rate" if decay_start is None else \
+        f"lr decayed linearly to 0 from step {decay_start}"
+    card = (f"SN-GAN training ({'the official CIFAR settings' if official else 'official procedure, other settings'}): "
+            f"{loss} loss, Adam lr {lr} betas {betas}, n_dis {n_dis}, "
+            f"batch {batch_size} real / {n_gen} fake per G update, {schedule}.")
     about = (f"{TRAIN_SETS[dataset].__doc__.splitlines()[0]} From the user's local copy; "
              "x / 128 - 1 plus U(0, 1/128) noise as the official code" if dataset in TRAIN_SETS else
              _SHIPPED[dataset])

@@ -107,7 +107,8 @@ class DigitsGeneration:
     @torch.no_grad()
     def evaluate(self, model, *, limit: int | None = None, seed: int = 0,
                  n_fake: int | None = None, n_per_class: int | None = None) -> dict[str, float]:
-        """Digits-FID, digits-IS (and intra-FID, class accuracy if conditional) of ``model``.
+        """Digits-FID, digits-IS, the classifier's mean max-softmax on the samples
+        (``digits_max_softmax``; and intra-FID, class accuracy if conditional) of ``model``.
 
         Args:
             model: an :class:`~zoo_sngan.models.SNGAN` (anything with ``sample`` and
@@ -135,7 +136,9 @@ class DigitsGeneration:
             marginal = probs.mean(0, keepdim=True)
             kl = (probs * (probs.clamp_min(1e-30).log() - marginal.log())).sum(-1)
             results = {"digits_fid": round(float(fid.compute()), 5),
-                       "digits_is": round(float(kl.mean().exp()), 5)}
+                       "digits_is": round(float(kl.mean().exp()), 5),
+                       # how sure the classifier is that a sample is some digit (1 = certain)
+                       "digits_max_softmax": round(float(probs.max(-1).values.mean()), 5)}
             n_classes = int(getattr(model, "n_classes", 0) or 0)
             if n_classes:
                 real_all, labels_all = self.tensors(self.intra_split)

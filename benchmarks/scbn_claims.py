@@ -2,7 +2,7 @@
 (arXiv:1811.10153; no official numbers exist, so this measures what the method promises).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/scbn_claims.py --weights DIR [--out benchmarks/scbn_claims]
-        [--n 200] [--images 20] [--encoder-steps 400]
+        [--n 200] [--images 20] [--encoder DIR | --encoder-steps 400]
 
 ``DIR``: a folder of ``sngan-projection-fontdigits32`` weights (``zoo train`` output, or the
 published repo folder under hub/). Prints and writes ``OUT.json`` / ``OUT.txt``:
@@ -13,7 +13,8 @@ published repo folder under hub/). Prints and writes ``OUT.json`` / ``OUT.txt``:
 2. locality: mean |delta| inside a relabelled right half and beyond its receptive field;
 3. manifold projection of ``--images`` held-out test digits (half from unseen fonts):
    feature loss (-cos) and PSNR of G(z*) after 200 Adam steps, from z ~ N(0, I) and from an
-   encoder trained here for ``--encoder-steps`` steps (G, D frozen; seed 0). The official
+   encoder: ``--encoder DIR`` (a ``collage-encoder-fontdigits32`` folder, ``zoo train`` output or
+   hub/), else one trained here for ``--encoder-steps`` steps (G, D frozen; seed 0). The official
    auxiliary network (encoder + aux) is not implemented here.
 """
 
@@ -33,6 +34,7 @@ def main() -> None:
     p.add_argument("--out", default="benchmarks/scbn_claims")
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--images", type=int, default=20)
+    p.add_argument("--encoder", help="folder of trained collage-encoder-fontdigits32 weights")
     p.add_argument("--encoder-steps", type=int, default=400)
     args = p.parse_args()
     torch.set_num_threads(1)
@@ -57,13 +59,18 @@ def main() -> None:
     proj = {}
     z, rec = project(g, d, xs, ys, init="random", seed=0)
     proj["random"] = rec
-    enc = CollageEncoder()
-    xt, yt = font_digits32_tensors("train")
-    hist = train_encoder(enc, g, d, xt, yt, steps=args.encoder_steps, batch_size=32, seed=0)
+    if args.encoder:
+        enc, hist = zoo.load(f"local-dir:{args.encoder}").eval(), None
+    else:
+        enc = CollageEncoder()
+        xt, yt = font_digits32_tensors("train")
+        hist = train_encoder(enc, g, d, xt, yt, steps=args.encoder_steps, batch_size=32, seed=0)
     z, rec = project(g, d, xs, ys, init="encoder", encoder=enc)
     proj["encoder"] = rec
     results["projection"] = {k: {m: round(float(v.mean()), 4) for m, v in r.items()} for k, r in proj.items()}
-    results["projection"]["encoder_train_loss_last50"] = round(sum(hist[-50:]) / 50, 4)
+    results["projection"]["encoder"] = args.encoder or f"trained here, {args.encoder_steps} steps"
+    if hist:
+        results["projection"]["encoder_train_loss_last50"] = round(sum(hist[-50:]) / 50, 4)
     results["seconds"] = round(time.time() - t0, 1)
 
     e = results["editing"]

@@ -19,7 +19,7 @@ import torch
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
-    torch.set_num_threads(1)
+    torch.set_num_threads(cfg.get("threads", 1))
     from zoo_sngan.fontdigits import font_digits32_tensors
     from zoo_sngan.models import SNGAN
     from zoo_sngan.recipes import train_sngan

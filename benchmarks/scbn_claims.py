@@ -68,7 +68,7 @@ def main() -> None:
     z, rec = project(g, d, xs, ys, init="encoder", encoder=enc)
     proj["encoder"] = rec
     results["projection"] = {k: {m: round(float(v.mean()), 4) for m, v in r.items()} for k, r in proj.items()}
-    results["projection"]["encoder"] = args.encoder or f"trained here, {args.encoder_steps} steps"
+    results["projection"]["encoder_source"] = args.encoder or f"trained here, {args.encoder_steps} steps"
     if hist:
         results["projection"]["encoder_train_loss_last50"] = round(sum(hist[-50:]) / 50, 4)
     results["seconds"] = round(time.time() - t0, 1)

@@ -7,6 +7,7 @@ catalog.yaml), so no result is ever typed by hand.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -152,4 +153,21 @@ def record(name: str, results: dict[str, Any], *, weights: str | Path | None = N
     return changed
 
 
-__all__ = ["evaluate", "evaluated_entry", "record", "write_card_results", "plain", "json_ready"]
+@contextlib.contextmanager
+def single_thread():
+    """Run the block with one torch thread (then restore the count): a task whose numbers go
+    through many float reductions (an optimisation loop, a sum over thousands of samples) gets
+    the same digits on any machine and under any ``OMP_NUM_THREADS``, which published results
+    and their re-evaluation need."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+__all__ = ["evaluate", "evaluated_entry", "record", "write_card_results", "plain", "json_ready",
+           "single_thread"]

@@ -53,8 +53,9 @@ def _run(model, inputs) -> list:
 
 
 @contextlib.contextmanager
-def _served(name: str, hub_dir, tmp_path: Path, monkeypatch):
-    """A fake Hub over a copy of the model's repo, an empty cache, HF_ENDPOINT set."""
+def _served(name: str, hub_dir, tmp_path: Path, monkeypatch, companions: tuple[str, ...] = ()):
+    """A fake Hub over a copy of the model's repo (and of its ``companions``' repos: published
+    models its task loads, such as the GAN an encoder maps into), an empty cache, HF_ENDPOINT set."""
     import zoo
     from zoo_core.registry import default_registry_path
     from zoo_core.testing.fixtures import start_fake_hub
@@ -66,17 +67,21 @@ def _served(name: str, hub_dir, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     with start_fake_hub(tmp_path / "hub") as hub:
-        commit = hub.copy_repo(repo, e.weights.repo)
-        assert commit == e.weights.revision, (
-            f"{name}: the catalog pins revision {e.weights.revision} but {repo} holds {commit}; "
-            "republish with `zoo publish --write`")
+        for other in (e, *(zoo.entry(c) for c in companions)):
+            repo = root / other.weights.repo
+            assert repo.is_dir(), f"{other.name}: weights repo {repo} missing"
+            commit = hub.copy_repo(repo, other.weights.repo)
+            assert commit == other.weights.revision, (
+                f"{other.name}: the catalog pins revision {other.weights.revision} but {repo} holds "
+                f"{commit}; republish with `zoo publish --write`")
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         yield hub
 
 
 def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]] | None = None,
                       hub_dir: str | Path | None = None, skip_forward: tuple[str, ...] = (),
-                      results_atol: float = 1e-4, skip_results: tuple[str, ...] = ()) -> type:
+                      results_atol: float = 1e-4, skip_results: tuple[str, ...] = (),
+                      companions: Mapping[str, tuple[str, ...]] | None = None) -> type:
     """Build the conformance test class for ``plugin`` (a distribution name such as ``zoo-akorn``).
 
     Args:
@@ -88,7 +93,9 @@ def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]]
         results_atol: how far a re-evaluation may be from the published ``results``.
         skip_results: pretrained models whose full evaluation is too slow for a test (their
             results are still checked by ``zoo eval NAME`` and the bench report).
+        companions: per model, the published models its evaluation loads (served beside it).
     """
+    companions = dict(companions or {})
     overrides = dict(overrides or {})
     names = _names(plugin)
     pretrained = _names(plugin, pretrained=True)
@@ -172,7 +179,7 @@ def conformance_suite(plugin: str, *, overrides: Mapping[str, Mapping[str, Any]]
 
             e = zoo.entry(name)
             assert e.results, f"{name}: published weights need results (zoo eval {name} --write)"
-            with _served(name, hub_dir, tmp_path, monkeypatch):
+            with _served(name, hub_dir, tmp_path, monkeypatch, tuple(companions.get(name, ()))):
                 measured = evaluate(name)
             for key, value in e.results.items():
                 assert key in measured, f"{name}: the task no longer reports {key!r}"

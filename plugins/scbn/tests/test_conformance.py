@@ -1,13 +1,10 @@
 """The core's conformance kit over this plugin's models.
 
-Published weights are read from hub/ beside this folder (where `zoo publish --local hub`
-puts them), served by a fake Hub on loopback.
+Published weights are read from the project's hub/ (where `zoo publish --local hub` puts them),
+served by a fake Hub on loopback; the encoder's task loads the GAN it maps into, served beside it.
 """
-
-from pathlib import Path
 
 from zoo_core.testing.conformance import conformance_suite
 
-HUB = Path(__file__).resolve().parents[1] / "hub"
-
-TestConformance = conformance_suite("zoo-scbn", hub_dir=HUB)
+TestConformance = conformance_suite(
+    "zoo-scbn", companions={"collage-encoder-fontdigits32": ("sngan-projection-fontdigits32",)})

@@ -1,7 +1,7 @@
 """The paper-style figure for ``zoo bench`` (``zoo_figures`` hook, task ``editing/fontdigits32``).
 
-Three rows, seeded: (1) label collage, left half class ``a`` and right half class ``b`` at
-strengths 0 .. 1; (2) feature blends, the reference latent's right half pasted into the
+Three rows, seeded: (1) label collage, class ``a`` with its left half relabelled to class ``b``
+at strengths 0 .. 1; (2) feature blends, the reference latent's right half pasted into the
 source at strengths 0 .. 1; (3) a held-out real test digit, its projection ``G(z*)`` (from the
 task's encoder where it has published weights, else from a random latent), then that projection
 relabelled to other classes by sCBN (whole image).
@@ -32,7 +32,8 @@ def collage_rows(model, *, seed: int = 0, classes=(3, 8), projection_steps: int 
     half = torch.zeros(s, s)
     half[:, s // 2:] = 1
     a, b = classes
-    row1 = torch.cat([model.label_collage(z[:1], base=a, masks={b: half}, strength=t) for t in STRENGTHS])
+    left = 1 - half  # 3 and 8 differ in their left halves: relabelling the left half shows the edit
+    row1 = torch.cat([model.label_collage(z[:1], base=a, masks={b: left}, strength=t) for t in STRENGTHS])
     row2 = torch.cat([model.feature_collage(z[:1], z[1:], half, y=a, strength=t) for t in STRENGTHS])
     x, y = font_digits32_tensors("test")
     i = 1000 + int(torch.randint(1000, (1,), generator=gen))  # a held-out font
@@ -43,7 +44,7 @@ def collage_rows(model, *, seed: int = 0, classes=(3, 8), projection_steps: int 
     full = torch.ones(s, s)
     row3 = torch.cat([x[i:i + 1], g(z_star, y[i:i + 1])] +
                      [model.label_collage(z_star, base=int(y[i]), masks={c: full}) for c in targets])
-    labels = [f"label collage {a}|{b}, t = " + ", ".join(f"{t:g}" for t in STRENGTHS),
+    labels = [f"label collage: class {a}, left half class {b}, t = " + ", ".join(f"{t:g}" for t in STRENGTHS),
               "feature blend (right half from a 2nd latent), t = " + ", ".join(f"{t:g}" for t in STRENGTHS),
               f"real held-out {int(y[i])}, projection, then sCBN to {targets}"]
     return [row1, row2, row3], labels

@@ -64,7 +64,14 @@ class FontDigitsEditing:
 
     @torch.no_grad()
     def evaluate(self, model, *, limit: int | None = None, seed: int = 0) -> dict[str, float]:
-        """Edit success and locality of ``model`` (a :class:`~zoo_scbn.models.Collage`)."""
+        """Edit success and locality of ``model`` (a :class:`~zoo_scbn.models.Collage`),
+        single-threaded so the numbers reproduce on any machine."""
+        from zoo_core.eval import single_thread
+
+        with single_thread():
+            return self._evaluate(model, limit=limit, seed=seed)
+
+    def _evaluate(self, model, *, limit, seed) -> dict[str, float]:
         from zoo_scbn.collage import pair_maps, scbn
 
         n = min(self.n, limit) if limit else self.n

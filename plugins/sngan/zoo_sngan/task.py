@@ -24,29 +24,20 @@ evaluation runs single-threaded so the numbers do not depend on the thread count
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import torch
 
+from zoo_core.eval import single_thread
+
 __all__ = ["DigitsGeneration", "FontDigitsGeneration"]
-
-
-@contextlib.contextmanager
-def _single_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @functools.lru_cache(maxsize=1)
 def _feature_net():
     from zoo_sngan.fid import train_digits_feature_net
 
-    with _single_thread(), torch.enable_grad():
+    with single_thread(), torch.enable_grad():
         return train_digits_feature_net(seed=0)
 
 
@@ -54,7 +45,7 @@ def _feature_net():
 def _font_feature_net():
     from zoo_sngan.fid import train_fontdigits_feature_net
 
-    with _single_thread(), torch.enable_grad():
+    with single_thread(), torch.enable_grad():
         return train_fontdigits_feature_net(seed=0)
 
 
@@ -125,7 +116,7 @@ class DigitsGeneration:
             n_fake, n_per_class = min(n_fake, max(2, limit)), min(n_per_class, max(2, limit // 10))
         model.eval()
         net = self.feature_net()
-        with _single_thread():
+        with single_thread():
             gen = torch.Generator().manual_seed(seed)
             fakes = self._samples(model, n_fake, None, gen)
             real, _ = self.tensors(self.fid_split)

@@ -145,31 +145,6 @@ def recipe_for(name: str, **settings: Any) -> tuple[Any, Recipe]:
     return entry, fn(config=dict(entry.config), **train)
 
 
-def _takes(fn: Any, name: str) -> bool:
-    import inspect
-
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
-
-
-def _recipe_with_steps(name: str, steps: int | None, settings: dict) -> tuple[Any, Recipe]:
-    """``recipe_for``, telling a recipe factory that takes ``steps`` the run's length, so that its
-    schedules (cosine, linear decay, lr drops) span the run that ``--steps`` asks for and not the
-    catalog's."""
-    import zoo
-
-    if steps is not None and "steps" not in settings:
-        entry = zoo.registry().resolve(name)
-        recipe_name = {**entry.train, **settings}.get("recipe")
-        if recipe_name is not None and _takes(zoo.resolve_ref("zoo_recipes", recipe_name, plugin=entry.plugin),
-                                              "steps"):
-            settings = {**settings, "steps": steps}
-    return recipe_for(name, **settings)
-
-
 def train(name: str, *, out: str | Path | None = None, steps: int | None = None, seed: int = 0,
           resume: bool = False, overwrite: bool = False, save_every: int | None = None,
           progress: bool = True, **settings: Any) -> Path:
@@ -183,7 +158,7 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
     from zoo_core.checks import SEED_MAX, require
 
     rank, world = _dist_setup()
-    entry, recipe = _recipe_with_steps(name, steps, settings)
+    entry, recipe = recipe_for(name, **settings)
     total = int(steps if steps is not None else recipe.steps)
     require(total, 1, "steps" if steps is not None else f"the recipe of {entry.name!r} (train.steps)",
             "a number of steps")

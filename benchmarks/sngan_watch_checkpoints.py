@@ -33,7 +33,7 @@ def main() -> None:
     ckpt, seen = run / "checkpoints" / "last.pt", set()
     while not (run / "generator.safetensors").exists():
         try:
-            state = torch.load(ckpt, weights_only=False, map_location="cpu")  # our own run's file
+            state = torch.load(ckpt, weights_only=True, map_location="cpu")  # as zoo train --resume reads it
         except (FileNotFoundError, EOFError, RuntimeError):
             time.sleep(5)
             continue

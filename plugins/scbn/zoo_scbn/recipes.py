@@ -22,7 +22,7 @@ __all__ = ["collage_encoder"]
 def _frozen_gan(gan: str):
     import zoo
 
-    model = zoo.load(gan, pretrained=True) if not gan.startswith("local-dir:") else zoo.load(gan)
+    model = zoo.load(gan, pretrained=not gan.startswith("local-dir:"))
     if not getattr(model, "n_classes", 0) or not hasattr(model, "discriminator"):
         raise ValueError(f"gan={gan!r} is not a class-conditional SN-GAN with a discriminator "
                          "(an encoder for projection needs both)")

@@ -44,3 +44,9 @@ def zoo_figures():
 def zoo_cli_commands():
     """`zoo compress NAME IMAGE -o FILE` and `zoo decompress FILE -o IMAGE`."""
     return {"compress": "zoo_nmsc.cli:add_compress", "decompress": "zoo_nmsc.cli:add_decompress"}
+
+
+@hookimpl
+def zoo_converters():
+    """Official nms-comp ``model_all`` (Chainer ``.npz``) -> analyzer, synthesizer, context model."""
+    return {"nmsc-official": "zoo_nmsc.convert:from_official"}

@@ -59,6 +59,7 @@ CHAINER_SIDE = textwrap.dedent('''
 
     chainer.global_config.train = False
     chainer.global_config.enable_backprop = False
+    np.random.seed(0)   # Chainer's initialisers draw from numpy's global generator
     model = ModelAll()
     if mode == "init":
         rng = np.random.default_rng(0)

@@ -28,6 +28,7 @@ The official widths are fixed (``width`` 64, ``ctx_width`` 512): the registry's
 
 from __future__ import annotations
 
+import zipfile
 from os import PathLike
 from typing import Mapping
 
@@ -141,6 +142,9 @@ def state_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, dict[str, t
 
 def from_official(path: str | PathLike) -> dict[str, dict[str, torch.Tensor]]:
     """The converter hook: the components of an official ``model_all`` ``.npz``."""
+    if not zipfile.is_zipfile(path):
+        raise OfficialSnapshotError(f"{path} is not a Chainer .npz snapshot (not a zip archive); pass the "
+                                    "model_all file the official train_lossless.py writes")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}

@@ -129,6 +129,8 @@ def test_same_seed_same_weights_and_resume_equals_straight(trainable, tmp_path):
     card = (tmp_path / "b" / "README.md").read_text()
     assert "8 steps, global batch 16" in card and "resumed 1 time(s): steps 1-4 in 1 process(es)" in card
     assert "steps 5-8 in 1 process(es)" in card and "resumed" not in (a / "README.md").read_text()
+    threads = f"1 process(es) of {torch.get_num_threads()} thread(s)"  # the budget names the threads
+    assert threads in (a / "README.md").read_text() and card.count(threads) == 2
     times = [json.loads(line)["time_s"] for line in (tmp_path / "b" / "train_log.jsonl").read_text().splitlines()]
     assert len(times) == 8 and times == sorted(times)
     e = zoo_train("reg-tiny-test", tmp_path / "e", steps=8, ema=0.9)  # EMA weights differ, also resumable

@@ -206,7 +206,8 @@ def train(name: str, *, out: str | Path | None = None, steps: int | None = None,
 
     def segment(end: int) -> list[dict]:
         """The run's history including this invocation up to step ``end``."""
-        return history + [{"start": start, "end": end, "world": world, "seconds": time.time() - t0}]
+        return history + [{"start": start, "end": end, "world": world, "threads": torch.get_num_threads(),
+                           "seconds": time.time() - t0}]
 
     step = start
     for step in range(start, total):
@@ -326,12 +327,18 @@ def _checkpoint(path: Path, model, optims, scheds, ema, step: int, draws: int, r
     os.replace(tmp, path)
 
 
+def _processes(h: dict) -> str:
+    """``"1 process(es) of 2 thread(s)"`` (runs from before the thread count was kept: processes only)."""
+    threads = f" of {h['threads']} thread(s)" if "threads" in h else ""
+    return f"{h['world']} process(es){threads}"
+
+
 def describe_history(history: list[dict]) -> str:
-    """``"1 process(es), 12.5 min"``, or per invocation when a run was resumed."""
+    """``"1 process(es) of 1 thread(s), 12.5 min"``, or per invocation when a run was resumed."""
     minutes = sum(h["seconds"] for h in history) / 60
     if len(history) == 1:
-        return f"{history[0]['world']} process(es), {minutes:.1f} min"
-    parts = [f"steps {h['start'] + 1}-{h['end']} in {h['world']} process(es), {h['seconds'] / 60:.1f} min"
+        return f"{_processes(history[0])}, {minutes:.1f} min"
+    parts = [f"steps {h['start'] + 1}-{h['end']} in {_processes(h)}, {h['seconds'] / 60:.1f} min"
              for h in history]
     return f"{minutes:.1f} min in all, resumed {len(history) - 1} time(s): " + "; ".join(parts)
 
@@ -340,7 +347,7 @@ def model_card(entry, recipe: Recipe, *, steps: int, seed: int, history: list[di
                log_path: Path | None = None, results: dict | None = None) -> str:
     """The Hub model card: front matter (license, datasets, tags, model-index) and an honest body.
 
-    ``history`` lists the invocations that trained it: ``{"start", "end", "world", "seconds"}``.
+    ``history`` lists the invocations that trained it: ``{"start", "end", "world", "threads", "seconds"}``.
     """
     from zoo_core.interfaces import ModelCard
 

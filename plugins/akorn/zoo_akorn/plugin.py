@@ -23,6 +23,8 @@ def zoo_tasks():
     return {
         "object-discovery/tetrominoes-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryTetrominoes",
         "object-discovery/dsprites-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryDSprites",
+        "object-discovery/clevr-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryClevrStyle",
+        "object-discovery/clevrtex-style": "zoo_akorn.tasks.object_discovery:ObjectDiscoveryClevrTexStyle",
         "object-discovery/clevrtex": f"{paper}:ObjectDiscoveryCLEVRTex",
         "object-discovery/clevr": f"{paper}:ObjectDiscoveryCLEVR",
         "object-discovery/tetrominoes": f"{paper}:ObjectDiscoveryTetrominoesPaper",
@@ -63,4 +65,6 @@ def zoo_recipes():
 def zoo_figures():
     """``zoo bench`` figures: cluster overlays on scenes; Sudoku board accuracy against T and K."""
     return {"object-discovery/tetrominoes-style": "zoo_akorn.figures:cluster_overlays",
+            "object-discovery/clevr-style": "zoo_akorn.figures:cluster_overlays",
+            "object-discovery/clevrtex-style": "zoo_akorn.figures:cluster_overlays",
             "sudoku/generated": "zoo_akorn.figures:sudoku_accuracy"}

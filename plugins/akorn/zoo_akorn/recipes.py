@@ -53,7 +53,7 @@ class _ClippedAdam(torch.optim.Adam):
 
 def object_discovery(*, config: dict, steps: int, batch_size: int, lr: float = 1e-3, temperature: float = 0.1,
                      ema: float | None = 0.99, train_size: int | None = 60_000,
-                     task: str = "object-discovery/tetrominoes-style") -> Recipe:
+                     task: str = "object-discovery/tetrominoes-style", repeats: int = 1) -> Recipe:
     """SimCLR on the ``train`` split of an object-discovery task (``batch_size`` scenes = 2 x
     ``batch_size`` views per step).
 
@@ -65,6 +65,8 @@ def object_discovery(*, config: dict, steps: int, batch_size: int, lr: float = 1
         train_size: use the first ``train_size`` training scenes (None: all of them).
         task: the task whose ``train`` split is used (a paper dataset's task reads the local
             copy, ``--data`` / ``ZOO_DATA``).
+        repeats: passes over the training scenes, each with fresh SimCLR views (a small rendered
+            set: ``zoo_akorn.data.augment.SimCLRPairs``).
     """
     import zoo
     from zoo_akorn.data.augment import SimCLRPairs
@@ -75,7 +77,7 @@ def object_discovery(*, config: dict, steps: int, batch_size: int, lr: float = 1
         scenes = source.dataset("train")
         if train_size is not None and train_size < len(scenes):
             scenes = torch.utils.data.Subset(scenes, range(train_size))
-        return SimCLRPairs(scenes, seed=seed)
+        return SimCLRPairs(scenes, seed=seed, repeats=repeats)
 
     def loss(model, pairs: Tensor, step: int):
         B = pairs.shape[0]
@@ -83,9 +85,10 @@ def object_discovery(*, config: dict, steps: int, batch_size: int, lr: float = 1
         return simclr_loss([out[:, 0], out[:, 1]], temperature), {}
 
     first = "all" if train_size is None else f"first {train_size:,}"
+    passes = "" if repeats == 1 else f", {repeats} passes with fresh views"
     opt = lambda params: torch.optim.Adam(params, lr=lr)  # noqa: E731
     return Recipe(dataset=dataset, phases=[Phase("main", loss, opt)], steps=steps, batch_size=batch_size, ema=ema,
-                  data=(f"{source.source}: task {task} train split ({first} scenes), two SimCLR views each "
+                  data=(f"{source.source}: task {task} train split ({first} scenes{passes}), two SimCLR views each "
                         f"(random resized crop + colour distortion s=0.5); SimCLR temperature {temperature}, "
                         f"Adam lr {lr}"))
 

@@ -80,16 +80,21 @@ def simclr_view(image: Tensor, *, generator: torch.Generator, imsize: int | None
 
 class SimCLRPairs(Dataset):
     """Two augmented views ``[2, 3, H, W]`` of each image of ``images`` (a dataset of
-    ``(image, mask)`` pairs); the views of item ``i`` depend only on ``(seed, i)``."""
+    ``(image, mask)`` pairs); the views of item ``i`` depend only on ``(seed, i)``.
 
-    def __init__(self, images: Dataset, *, seed: int = 0) -> None:
-        self.images, self.seed = images, seed
+    ``repeats`` passes over the images, each with fresh views: item ``i`` is image
+    ``i mod len(images)`` (for small rendered sets, where an epoch is a few hundred steps)."""
+
+    def __init__(self, images: Dataset, *, seed: int = 0, repeats: int = 1) -> None:
+        if int(repeats) < 1:
+            raise ValueError(f"repeats must be a positive number of passes, got {repeats}")
+        self.images, self.seed, self.repeats = images, seed, int(repeats)
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.images) * self.repeats
 
     def __getitem__(self, i: int) -> Tensor:
-        image = self.images[i][0]
+        image = self.images[int(i) % len(self.images)][0]
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + int(i))
         return torch.stack([simclr_view(image, generator=g), simclr_view(image, generator=g)])
 

@@ -144,4 +144,34 @@ class ObjectDiscoveryDSprites(ObjectDiscoveryTetrominoes):
     scenes = "zoo_akorn.data.dsprites:DSpritesStyle"
 
 
-__all__ = ["ObjectDiscovery", "ObjectDiscoveryTetrominoes", "ObjectDiscoveryDSprites", "uptiled_features", "pca", "cluster"]
+class ObjectDiscoveryClevrStyle(ObjectDiscovery):
+    """Object discovery on CLEVR-style 128 px scenes rendered by zoo-scenes, K = 11 (the official
+    CLEVR / CLEVRTex K: up to 10 objects and the ground)."""
+
+    name = "object-discovery/clevr-style"
+    n_clusters = 11
+    source = "CLEVR-style scenes rendered by zoo-scenes (clevr_style preset, 128x128), not CLEVR"
+    scenes = "zoo_akorn.data.clevr_style:ClevrStyleScenes"
+    sizes = {"train": 5_000, "val": 100, "test": 320}
+
+    def dataset(self, split: str):
+        """``train`` (5,000 scenes), ``val`` (100) or ``test`` (320); zoo-scenes' disjoint split streams."""
+        import importlib
+
+        if split not in self.sizes:
+            raise ValueError(f"unknown split {split!r}; expected one of {sorted(self.sizes)}")
+        module, _, cls = self.scenes.partition(":")
+        return getattr(importlib.import_module(module), cls)(split, self.sizes[split], seed=self.seed)
+
+
+class ObjectDiscoveryClevrTexStyle(ObjectDiscoveryClevrStyle):
+    """The textured variant: procedural patterns on objects and ground (clevrtex-style), K = 11."""
+
+    name = "object-discovery/clevrtex-style"
+    source = ("clevrtex-style scenes rendered by zoo-scenes (clevr_style preset, textured, 128x128), "
+              "not CLEVRTex")
+    scenes = "zoo_akorn.data.clevr_style:ClevrTexStyleScenes"
+
+
+__all__ = ["ObjectDiscovery", "ObjectDiscoveryTetrominoes", "ObjectDiscoveryDSprites", "ObjectDiscoveryClevrStyle",
+           "ObjectDiscoveryClevrTexStyle", "uptiled_features", "pca", "cluster"]

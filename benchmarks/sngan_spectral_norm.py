@@ -100,8 +100,27 @@ def report(title: str, times: dict[str, list[float]]) -> None:
     med = {k: statistics.median(v) for k, v in times.items()}
     print(title)
     for k in times:
-        print(f"  {k:5s}: median {med[k] * 1e3:8.2f} ms  (min {min(times[k]) * 1e3:.2f})")
+        print(f"  {k:9s}: median {med[k] * 1e3:8.2f} ms  (min {min(times[k]) * 1e3:.2f})")
     print(f"  ratio torch/ours = {med['torch'] / med['ours']:.3f}  (> 1: ours faster)")
+    if "ours-cl" in med:
+        print(f"  channels-last: torch-cl/ours-cl = {med['torch-cl'] / med['ours-cl']:.3f}; "
+              f"ours/ours-cl = {med['ours'] / med['ours-cl']:.3f}, torch/torch-cl = {med['torch'] / med['torch-cl']:.3f}; "
+              f"torch/ours-cl = {med['torch'] / med['ours-cl']:.3f}")
+
+
+def profile_step(step, reps: int = 3, top: int = 8) -> None:
+    """Share of the D step's CPU time by operator (torch.profiler, self CPU time)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(reps):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    print(f"Where the time of our D step goes (torch.profiler, {reps} steps, self CPU time):")
+    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]:
+        print(f"  {e.key:42s} {100 * e.self_cpu_time_total / total:5.1f} %")
 
 
 def main() -> None:
@@ -124,13 +143,25 @@ def main() -> None:
     x_real, x_fake = torch.rand(b, 3, size, size) * 2 - 1, torch.rand(b, 3, size, size) * 2 - 1
     y_real = torch.randint(n_classes, (b,)) if n_classes else None
     y_fake = torch.randint(n_classes, (b,)) if n_classes else None
+    cl = torch.channels_last
+    d_ours_cl, d_torch_cl = (copy.deepcopy(d).to(memory_format=cl) for d in (d_ours, d_torch))
+    with torch.no_grad():   # same weights, same input: the memory format changes rounding only
+        a = copy.deepcopy(d_ours)(x_real, y_real)
+        c = copy.deepcopy(d_ours_cl)(x_real.contiguous(memory_format=cl), y_real)
     steps = {"ours": make_step(d_ours, x_real, y_real, x_fake, y_fake),
-             "torch": make_step(d_torch, x_real, y_real, x_fake, y_fake)}
+             "torch": make_step(d_torch, x_real, y_real, x_fake, y_fake),
+             "ours-cl": make_step(d_ours_cl, x_real.contiguous(memory_format=cl), y_real,
+                                  x_fake.contiguous(memory_format=cl), y_fake),
+             "torch-cl": make_step(d_torch_cl, x_real.contiguous(memory_format=cl), y_real,
+                                   x_fake.contiguous(memory_format=cl), y_fake)}
     print(f"model={args.model} batch={b} image={size}px reps={args.reps} "
           f"threads={torch.get_num_threads()}")
-    report("D training step (forward real + fake, hinge, backward, Adam):",
+    print(f"D output, channels-last vs contiguous: max |diff| {float((a - c).abs().max()):.2e} "
+          f"(max |D| {float(a.abs().max()):.1f})")
+    report("D training step (forward real + fake, hinge, backward, Adam; -cl: channels-last weights and inputs):",
            time_interleaved(steps, args.reps, args.warmup))
-    sn_steps = {"ours": make_sn_only_step(d_ours), "torch": make_sn_only_step(d_torch)}
+    profile_step(steps["ours"])
+    sn_steps = {"ours": make_sn_only_step(d_ours), "torch": make_sn_only_step(d_torch)}  # no -cl: no convolutions
     report("Spectral normalization only (all D layers, forward + backward):",
            time_interleaved(sn_steps, 5 * args.reps, args.warmup))
 

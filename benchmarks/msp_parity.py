@@ -137,6 +137,22 @@ def check_parity(O, S) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def profile_step(step, reps: int = 3, top: int = 8) -> None:
+    """Where our training step's CPU time goes, by operator (torch.profiler, self CPU time)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(reps):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    print(f"\nOur training step by operator (torch.profiler, {reps} steps, share of self CPU time):\n")
+    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]:
+        print(f"    {e.key:40s} {100 * e.self_cpu_time_total / total:5.1f} %")
+    print()
+
+
 def time_training_step(O, *, k: float, dim_m: int, batch: int, reps: int, threads: int):
     """Interleaved timing of one training step, official vs ours (same weights, same data)."""
     from zoo_msp.convert import convert_state_dict
@@ -188,7 +204,7 @@ def time_training_step(O, *, k: float, dim_m: int, batch: int, reps: int, thread
             wall[name].append(time.perf_counter() - t0)
             cpu[name].append(time.process_time() - c0)
     return n_params, ({k: statistics.median(v) for k, v in wall.items()},
-                      {k: statistics.median(v) for k, v in cpu.items()})
+                      {k: statistics.median(v) for k, v in cpu.items()}), fns["ours"]
 
 
 def main() -> None:
@@ -213,16 +229,21 @@ def main() -> None:
     print("\n## Training step (loss + backward + Adam), batch 32, T=3; median of interleaved reps\n")
     print("| config | params | clock | official ms | ours ms | ratio | ours+reg ms | ratio |")
     print("|---|---|---|---|---|---|---|---|")
+    ours_steps = []
     for label, k, dim_m in configs:
-        n, meds = time_training_step(O, k=k, dim_m=dim_m, batch=32, reps=args.reps,
+        n, meds, step = time_training_step(O, k=k, dim_m=dim_m, batch=32, reps=args.reps,
                                      threads=args.threads)
         for clock, med in zip(("wall", "cpu"), meds):
             o, z, zr = med["official"] * 1e3, med["ours"] * 1e3, med["ours+reg"] * 1e3
             print(f"| {label} | {n:,} | {clock} | {o:.1f} | {z:.1f} | {z / o:.3f} | {zr:.1f} | "
                   f"{zr / o:.3f} |")
+        ours_steps.append((label, step))
     print("\nratio = ours / official (< 1 is faster). 'ours' skips the logged-only regularisers "
           "(loss_bd, loss_orth, LS residual) that the official step computes every iteration; "
           "'ours+reg' computes them too.")
+    for label, step in ours_steps:
+        print(f"\n{label}")
+        profile_step(step)
 
 
 if __name__ == "__main__":

@@ -137,19 +137,13 @@ def check_parity(O, S) -> list[tuple[str, float, float, float]]:
     return rows
 
 
-def profile_step(step, reps: int = 3, top: int = 8) -> None:
+def profile_step(step, reps: int = 3) -> None:
     """Where our training step's CPU time goes, by operator (torch.profiler, self CPU time)."""
-    from torch.profiler import ProfilerActivity, profile
+    from zoo_core.testing.parity import operator_shares
 
-    step()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(reps):
-            step()
-    events = prof.key_averages()
-    total = sum(e.self_cpu_time_total for e in events)
     print(f"\nOur training step by operator (torch.profiler, {reps} steps, share of self CPU time):\n")
-    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]:
-        print(f"    {e.key:40s} {100 * e.self_cpu_time_total / total:5.1f} %")
+    for name, share in operator_shares(step, reps=reps):
+        print(f"    {name:40s} {share:5.1f} %")
     print()
 
 

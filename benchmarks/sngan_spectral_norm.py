@@ -108,19 +108,13 @@ def report(title: str, times: dict[str, list[float]]) -> None:
               f"torch/ours-cl = {med['torch'] / med['ours-cl']:.3f}")
 
 
-def profile_step(step, reps: int = 3, top: int = 8) -> None:
+def profile_step(step, reps: int = 3) -> None:
     """Share of the D step's CPU time by operator (torch.profiler, self CPU time)."""
-    from torch.profiler import ProfilerActivity, profile
+    from zoo_core.testing.parity import operator_shares
 
-    step()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(reps):
-            step()
-    events = prof.key_averages()
-    total = sum(e.self_cpu_time_total for e in events)
     print(f"Where the time of our D step goes (torch.profiler, {reps} steps, self CPU time):")
-    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]:
-        print(f"  {e.key:42s} {100 * e.self_cpu_time_total / total:5.1f} %")
+    for name, share in operator_shares(step, reps=reps):
+        print(f"  {name:42s} {share:5.1f} %")
 
 
 def main() -> None:

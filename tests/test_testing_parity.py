@@ -1,5 +1,6 @@
 """zoo_core.testing.parity: parameters that share a storage get their own before perturbation."""
 
+import pytest
 import torch
 from torch import nn
 
@@ -67,3 +68,18 @@ def test_interleaved_cpu_times_orders_work_and_counts_calls():
     assert set(t) == {"light", "heavy"} and t["heavy"] > 3 * t["light"] > 0
     with pytest.raises(ValueError, match="reps must be"):
         interleaved_cpu_times({"light": light}, reps=0)
+
+
+def test_operator_shares_finds_where_a_step_spends_its_time():
+    import torch
+
+    from zoo_core.testing.parity import operator_shares
+
+    conv, x = torch.nn.Conv2d(8, 8, 3), torch.randn(4, 8, 32, 32)
+    shares = operator_shares(lambda: conv(x).sum().backward(), reps=2, top=5)
+    names = [n for n, _ in shares]
+    assert len(shares) == 5 and all(0 <= s <= 100 for _, s in shares)
+    assert [s for _, s in shares] == sorted((s for _, s in shares), reverse=True)
+    assert any("conv" in n for n in names[:2])   # the convolution dominates this step
+    with pytest.raises(ValueError, match="reps and top"):
+        operator_shares(lambda: None, reps=0)

@@ -9,6 +9,9 @@ in-place perturbation then keeps them equal, and a port that mixes them up still
 ``interleaved_cpu_times``: the speed side of a parity run. The official and the port's step are
 timed in turns (one of each per round) so that a machine that gets busier during the run slows
 both alike, and by process CPU time, which other processes on the machine do not inflate.
+
+``operator_shares``: where a step's CPU time goes, by operator (``torch.profiler``), to show
+when most of it is a library call the official code and the port share.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["untie_parameters", "perturb_parameters", "interleaved_cpu_times"]
+__all__ = ["untie_parameters", "perturb_parameters", "interleaved_cpu_times", "operator_shares"]
 
 
 def untie_parameters(model: nn.Module) -> int:
@@ -72,3 +75,20 @@ def interleaved_cpu_times(fns: dict[str, Callable[[], object]], reps: int, *, wa
             fn()
             cpu[k].append(time.process_time() - c0)
     return {k: statistics.median(v) for k, v in cpu.items()}
+
+
+def operator_shares(step: Callable[[], object], *, reps: int = 3, top: int = 8) -> list[tuple[str, float]]:
+    """The ``top`` operators by self CPU time over ``reps`` calls of ``step`` (after one untimed
+    call), as ``(name, percent of the total self CPU time)``, largest first."""
+    from torch.profiler import ProfilerActivity, profile
+
+    if reps < 1 or top < 1:
+        raise ValueError(f"reps and top must be >= 1; got reps={reps}, top={top}")
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(reps):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events) or 1
+    ranked = sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]
+    return [(e.key, 100.0 * e.self_cpu_time_total / total) for e in ranked]

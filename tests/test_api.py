@@ -72,6 +72,24 @@ def test_no_weights_explains_options(models):
     assert "zoo.create('tiny-linear-test')" in text and "zoo train tiny-linear-test" in text
 
 
+def test_no_weights_names_the_stand_in_and_why(site, only_plugins):
+    stand_in = {"license": "MIT", "paper": "none", "data": "scenes made here", "stands_in_for": "paper-test"}
+    site("zoo-stand", plugin_source({
+        "paper-tiny-test": tiny_entry(aliases=["paper-test"]),
+        "made-tiny-test": tiny_entry(results={"fg_ari": 0.25, "mbo": 0.5},
+                                     provenance={**stand_in, "unpublished": "clusters follow texture"}),
+        "other-tiny-test": tiny_entry()}))
+    only_plugins("zoo-stand")
+    with pytest.raises(NoPretrainedWeightsError) as info:
+        zoo.load("paper-test", pretrained=True)
+    text = str(info.value)
+    assert ("on data made here instead: made-tiny-test (scenes made here), measured by `zoo eval`: fg_ari 0.250, "
+            "mbo 0.500\n      not published: clusters follow texture; zoo train made-tiny-test") in text, text
+    assert "other-tiny-test" not in text  # no stands_in_for: not named
+    with pytest.raises(NoPretrainedWeightsError, match="has no published weights: clusters follow texture"):
+        zoo.load("made-tiny-test", pretrained=True)
+
+
 def test_info_and_cite(models):
     data = zoo.info("tiny-test")
     assert data["name"] == "tiny-linear-test" and data["available"]

@@ -7,7 +7,7 @@ Example::
 
     import zoo
     zoo.list_models("akorn-*", task="object-discovery", pretrained=True)
-    model = zoo.load("akorn-attn-tetrominoes-style", pretrained=True)
+    model = zoo.load("akorn-conv-tetrominoes-style", pretrained=True)
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def list_models(pattern: str | Iterable[str] | None = None, *, task: str | None 
 
     Example::
 
-        >>> zoo.list_models("msp-*", pretrained=True)   # doctest: +SKIP
-        ['msp-digits', 'msp-digits-accl']
+        >>> zoo.list_models("nft-rotdigits*", pretrained=True)   # doctest: +SKIP
+        ['nft-rotdigits', 'nft-rotdigits-ae']
     """
     return registry().filter(pattern, task=task, plugin=plugin, pretrained=pretrained,
                              include_unavailable=include_unavailable)
@@ -92,7 +92,7 @@ def info(name: str) -> dict[str, Any]:
 
     Example::
 
-        >>> zoo.info("msp-digits")["weights"]["files"]["model"]["sha256"]   # doctest: +SKIP
+        >>> zoo.info("nft-rotdigits")["weights"]["files"]["model"]["sha256"]   # doctest: +SKIP
     """
     reg = registry()
     e = entry(name)
@@ -253,7 +253,7 @@ def load(name: str, *, pretrained: bool = True, device: "str | torch.device | No
 
     Example::
 
-        model = zoo.load("akorn-attn-tetrominoes-style", pretrained=True, device="cpu")
+        model = zoo.load("akorn-conv-tetrominoes-style", pretrained=True, device="cpu")
     """
     from zoo_core import hub
 
@@ -404,6 +404,8 @@ def _load_hub_repo(repo, revision, overrides, components, device, dtype, strict,
 
 def _no_weights_message(name: str, e: Entry) -> str:
     lines = [f"{name!r} has no published weights (architecture only)."]
+    if e.provenance.get("unpublished"):
+        lines[0] = f"{name!r} has no published weights: {e.provenance['unpublished']}"
     lines.append(f"  - build it untrained: zoo.create({name!r})")
     if e.train:
         lines.append(f"  - train it here: zoo train {e.name} [--data DIR] (a paper dataset is read "
@@ -412,10 +414,35 @@ def _no_weights_message(name: str, e: Entry) -> str:
     for converter in converters:
         lines.append(f"  - convert an official checkpoint: zoo convert {e.name} CHECKPOINT --out DIR, "
                      f"then zoo.load('local-dir:DIR') (converter {converter!r} of {e.plugin})")
+    for stand_in in _stand_ins(e):
+        lines.append(f"  - on data made here instead: {_stand_in_line(stand_in)}")
     same = [n for n in registry().filter(plugin=e.plugin, pretrained=True) if n != e.name] if e.plugin else []
     if same:
         lines.append(f"  - use a model that has weights: {', '.join(same)}")
     return "\n".join(lines)
+
+
+def _stand_ins(e: Entry) -> list[Entry]:
+    """Entries trained on regenerated data in place of ``e``'s paper dataset: those whose
+    ``provenance.stands_in_for`` names ``e`` (or one of its aliases)."""
+    reg = registry()
+    names = {e.name, *e.aliases}
+    return sorted((other for other in reg.entries.values()
+                   if other.name != e.name and other.provenance.get("stands_in_for") in names),
+                  key=lambda x: x.name)
+
+
+def _stand_in_line(s: Entry) -> str:
+    """``name (data), measured k v, ...`` and, on a second line, how to get it, for one stand-in."""
+    data = s.provenance.get("data")
+    text = s.name + (f" ({data})" if data else "")
+    if s.results:
+        text += ", measured by `zoo eval`: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                    for k, v in s.results.items())
+    if s.weights is not None:
+        return text + f"\n      zoo.load({s.name!r}, pretrained=True)"
+    why = s.provenance.get("unpublished")
+    return text + (f"\n      not published: {why}" if why else "\n      not published") + f"; zoo train {s.name}"
 
 
 def _plugin_converters(e: Entry) -> list[str]:

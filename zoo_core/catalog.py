@@ -44,7 +44,8 @@ ENTRY_FIELDS = {
     "description": "one line",
     "weights": "published weights: repo, revision, files",
     "results": "metric values written by `zoo eval`",
-    "provenance": "trained_by, recipe, data, license, paper, code, citation",
+    "provenance": ("trained_by, recipe, data, license, paper, code, citation; stands_in_for (the paper-data "
+                   "entry this regenerated-data one replaces here), unpublished (why there are no weights)"),
     "aliases": "other names for this model",
     "deprecated_aliases": "former names that still reach this model, with a warning: names, reason, since",
     "converter": "converter name for official checkpoints",

@@ -16,6 +16,7 @@ our MSP, interleaved in the same process, and print the CPU time ratio (ours / o
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import statistics
 import sys
@@ -183,8 +184,6 @@ def time_training_step(O, *, k: float, dim_m: int, batch: int, reps: int, thread
         loss.backward()
         opt_z.step()
         return loss.item()
-
-    import copy
 
     ours_cl = copy.deepcopy(ours).to(memory_format=torch.channels_last)
     opt_cl = torch.optim.Adam(ours_cl.parameters(), lr=3e-4)

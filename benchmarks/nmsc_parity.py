@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +130,7 @@ def main() -> None:
     from zoo_nmsc.data import TEST_PHOTOS, photo
     from zoo_nmsc.model import NMSC
     from zoo_nmsc.quantize import quantize_latent
+    from zoo_core.testing.parity import interleaved_cpu_times
 
     torch.set_num_threads(1)
     c_list, s = tuple(args.c_list), args.size
@@ -176,15 +176,7 @@ def main() -> None:
         def code_length():
             return model.context_model.bits(q_ref)
 
-        ours_times = {}
-        for name, fn in (("autoencoder", autoencoder), ("context_model", code_length)):
-            fn()
-            runs = []
-            for _ in range(args.reps):
-                t = time.process_time()
-                fn()
-                runs.append(time.process_time() - t)
-            ours_times[name] = float(np.median(runs))
+        ours_times = interleaved_cpu_times({"autoencoder": autoencoder, "context_model": code_length}, args.reps)
 
     print(f"nms-comp parity: c_list {c_list}, q_num {args.q_num}, widths 64 / 512, {args.batch} x 3 x {s} x {s} "
           f"(held-out photos {', '.join(TEST_PHOTOS[:args.batch])}), float32, eval mode, 1 thread")

@@ -51,6 +51,11 @@ def test_object_discovery_task_on_tiny_model():
     assert feats.shape == (2, 16, 16, 16)
     torch.testing.assert_close(feats.norm(dim=1), torch.ones(2, 16, 16))
     assert pca(torch.randn(1, 8, 4, 4), 3).shape == (1, 3, 4, 4)
+    both = task.evaluate(model, limit=4, batch_size=4, uptiled_r=2)  # plain and "+ up-tiling x2" columns
+    assert {k: both[k] for k in scores} == scores  # the plain columns do not change
+    assert both["fg_ari_up2"] == task.evaluate(model, limit=4, batch_size=4, saccade_r=2)["fg_ari"]
+    with pytest.raises(ValueError, match="divides the patch size 4"):
+        task.evaluate(model, limit=4, uptiled_r=3)
 
 
 def test_sudoku_task_on_tiny_model():

@@ -75,6 +75,16 @@ class ObjectDiscovery:
     def dataset(self, split: str):
         raise NotImplementedError
 
+    def _scenes_class(self, split: str, sizes: dict):
+        """The generator class ``self.scenes`` names (``"module:Class"``, imported on first use),
+        after checking ``split`` is one of ``sizes``."""
+        import importlib
+
+        if split not in sizes:
+            raise ValueError(f"unknown split {split!r}; expected one of {sorted(sizes)}")
+        module, _, cls = self.scenes.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
     @torch.no_grad()
     def segment(self, model: nn.Module, images: Tensor, *, generator: torch.Generator | None = None,
                 saccade_r: int = 1, use_pca: bool = True) -> Tensor:
@@ -94,24 +104,35 @@ class ObjectDiscovery:
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, *, limit: int | None = None, seed: int = 0, split: str = "test",
-                 batch_size: int = 64, saccade_r: int = 1, use_pca: bool = True) -> dict[str, float]:
+                 batch_size: int = 64, saccade_r: int = 1, use_pca: bool = True,
+                 uptiled_r: int | None = None) -> dict[str, float]:
         """FG-ARI and MBO (in [0, 1]) of ``model`` on the first ``limit`` scenes of ``split``
-        (all 320 test scenes by default); the oscillators' random start is seeded by ``seed``."""
+        (all test scenes by default); the oscillators' random start is seeded by ``seed``.
+        With ``uptiled_r`` the same scenes are also scored with up-tiling x ``uptiled_r``
+        (keys ``fg_ari_up{r}``, ``mbo_up{r}``: the paper's "+ up-tiling" rows beside the plain ones)."""
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be a positive number of scenes, got {limit}")
+        if uptiled_r is not None and (uptiled_r < 2 or model.psize % uptiled_r):
+            raise ValueError(f"uptiled_r must be a factor >= 2 that divides the patch size {model.psize}, "
+                             f"got {uptiled_r}")
         ds = self.dataset(split)
         n = len(ds) if limit is None else min(limit, len(ds))
         model.eval()
-        g = torch.Generator().manual_seed(seed)
-        fg, mbo = FGARI(), MBO()
+        factors = {"": saccade_r} | ({f"_up{uptiled_r}": uptiled_r} if uptiled_r else {})  # key suffix -> r
+        scores = {suffix: (FGARI(), MBO(), torch.Generator().manual_seed(seed)) for suffix in factors}
         for start in range(0, n, batch_size):
             items = [ds[i] for i in range(start, min(n, start + batch_size))]
             images = torch.stack([im for im, _ in items])
             gt = torch.stack([m for _, m in items])
-            preds = self.segment(model, images, generator=g, saccade_r=saccade_r, use_pca=use_pca)
-            fg.update((gt > 0).long() * gt, preds)
-            mbo.update(gt, preds)
-        return {"fg_ari": round(fg.compute(), 6), "mbo": round(mbo.compute(), 6)}
+            for suffix, r in factors.items():
+                fg, mbo, g = scores[suffix]
+                preds = self.segment(model, images, generator=g, saccade_r=r, use_pca=use_pca)
+                fg.update((gt > 0).long() * gt, preds)
+                mbo.update(gt, preds)
+        out = {}
+        for suffix, (fg, mbo, _) in scores.items():
+            out |= {f"fg_ari{suffix}": round(fg.compute(), 6), f"mbo{suffix}": round(mbo.compute(), 6)}
+        return out
 
 
 class ObjectDiscoveryTetrominoes(ObjectDiscovery):
@@ -124,14 +145,10 @@ class ObjectDiscoveryTetrominoes(ObjectDiscovery):
 
     def dataset(self, split: str):
         """``train`` (60k scenes), ``val`` (1k) or ``test`` (320, the official test size); disjoint seeds."""
-        import importlib
-
         sizes = {"train": (60_000, 0), "val": (1_000, 1), "test": (320, 2)}
-        if split not in sizes:
-            raise ValueError(f"unknown split {split!r}; expected one of {sorted(sizes)}")
+        scenes = self._scenes_class(split, sizes)
         size, offset = sizes[split]
-        module, _, cls = self.scenes.partition(":")
-        return getattr(importlib.import_module(module), cls)(size=size, seed=1000 * self.seed + offset)
+        return scenes(size=size, seed=1000 * self.seed + offset)
 
 
 class ObjectDiscoveryDSprites(ObjectDiscoveryTetrominoes):
@@ -156,12 +173,7 @@ class ObjectDiscoveryClevrStyle(ObjectDiscovery):
 
     def dataset(self, split: str):
         """``train`` (5,000 scenes), ``val`` (100) or ``test`` (320); zoo-scenes' disjoint split streams."""
-        import importlib
-
-        if split not in self.sizes:
-            raise ValueError(f"unknown split {split!r}; expected one of {sorted(self.sizes)}")
-        module, _, cls = self.scenes.partition(":")
-        return getattr(importlib.import_module(module), cls)(split, self.sizes[split], seed=self.seed)
+        return self._scenes_class(split, self.sizes)(split, self.sizes[split], seed=self.seed)
 
 
 class ObjectDiscoveryClevrTexStyle(ObjectDiscoveryClevrStyle):

@@ -1,10 +1,12 @@
 """MSP's claims at small scale, measured on the published weights (arXiv:2210.05972).
 
-    python benchmarks/msp_claims.py [--hub hub/] [--n N] [--seed 0]
+    python benchmarks/msp_claims.py [--hub hub/ | --runs runs/] [--n N] [--seed 0]
 
 Loads ``msp-digits``, ``neuralm-digits`` and ``msp-digits-accl`` through the Hub download path
 (``zoo.load(name, pretrained=True)``; a HubServer over ``--hub`` on loopback and a fresh cache,
-unless HF_ENDPOINT is already set) and prints, on held-out sequential digits:
+unless HF_ENDPOINT is already set), or, with ``--runs DIR``, from the folders ``DIR/NAME`` that
+``zoo train NAME`` wrote (the weights of these three were withdrawn: the zoo publishes none), and
+prints, on held-out sequential digits:
 
 1. per-step prediction error (pixel SSE) of MSP, Neural M*, copy-last-frame and empty (black)
    frames, on the same test sequences (the paper: MSP extrapolates, Neural M* matches it at
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import time
 from pathlib import Path
 
@@ -75,24 +76,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=None,
                         help="test sequences per metric (default: the task's, as in the registry results)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", default=None,
+                        help="load DIR/NAME (folders written by `zoo train NAME`) instead of the Hub")
     args = parser.parse_args(argv)
+    if args.runs:
+        return report(args, None)
     with local_hub(Path(args.hub)) as url:
         return report(args, url)
 
 
-def report(args: argparse.Namespace, url: str) -> int:
-    """Load the models from ``url`` and print the four comparisons."""
+def report(args: argparse.Namespace, url: str | None) -> int:
+    """Load the models from ``url`` (or the run folders under ``args.runs``) and print the four
+    comparisons."""
     import torch
 
     import zoo
     from zoo_msp.tasks import AcceleratedSequentialDigitsTask, SequentialDigitsTask
 
     started = time.perf_counter()
-    models = {name: zoo.load(name, pretrained=True).eval() for name in MODELS}
-    print(f"loaded {', '.join(MODELS)} through the Hub path ({url})")
+    if url is None:
+        models = {name: zoo.load(f"local-dir:{Path(args.runs) / name}").eval() for name in MODELS}
+        print(f"loaded {', '.join(MODELS)} from the run folders in {args.runs}")
+    else:
+        models = {name: zoo.load(name, pretrained=True).eval() for name in MODELS}
+        print(f"loaded {', '.join(MODELS)} through the Hub path ({url})")
     for name in MODELS:
         e = zoo.entry(name)
-        print(f"  {name}: {e.weights.repo}@{e.weights.revision[:10]}, {e.train['steps']} steps of "
+        where = f"{e.weights.repo}@{e.weights.revision[:10]}" if url else f"{Path(args.runs) / name}"
+        print(f"  {name}: {where}, {e.train['steps']} steps of "
               f"{e.train['batch_size']}, {sum(p.numel() for p in models[name].parameters()) / 1e6:.2f} M params")
 
     torch.manual_seed(0)
@@ -100,7 +111,7 @@ def report(args: argparse.Namespace, url: str) -> int:
     n = args.n or inspect.signature(task.evaluate).parameters["n_sequences"].default
     res = {name: (accl_task if name.endswith("accl") else task).evaluate(
         models[name], n_sequences=n, seed=args.seed) for name in MODELS}
-    for name in MODELS:
+    for name in MODELS if url else ():  # run folders have no registry results to compare with
         published = zoo.entry(name).results
         same = bool(published) and all(abs(res[name][k] - v) <= 1e-4 for k, v in published.items()
                                        if isinstance(v, (int, float)))
@@ -117,11 +128,13 @@ def report(args: argparse.Namespace, url: str) -> int:
         print(row(label, steps(r, f"{key}_step")) + f" {r[f'{key}_mean']:8.1f}")
     ratio_copy = [a / b for a, b in zip(steps(msp, "pred_sse_step"), steps(msp, "copy_last_sse_step"))]
     ratio_nm = [a / b for a, b in zip(steps(msp, "pred_sse_step"), steps(nm, "pred_sse_step"))]
+    ratio_black = [a / b for a, b in zip(steps(msp, "pred_sse_step"), steps(msp, "black_frame_sse_step"))]
     print(row("MSP / copy-last", ratio_copy, "{:8.2f}"))
+    print(row("MSP / black frame", ratio_black, "{:8.2f}"))
     print(row("MSP / Neural M*", ratio_nm, "{:8.2f}"))
 
-    print(f"\n2. Equivariance error (sequences of a batch share one transformation; prediction with the "
-          f"sequence's own M* vs the M* of another sequence)")
+    print("\n2. Equivariance error (sequences of a batch share one transformation; prediction with the "
+          "sequence's own M* vs the M* of another sequence)")
     print(row("step", range(1, n_steps + 1), "{:8d}"))
     for label, r in (("MSP", msp), ("Neural M*", nm)):
         own, borrowed = steps(r, "equiv_own_step"), steps(r, "equiv_borrowed_step")

@@ -2,7 +2,7 @@
 
     import zoo
     zoo.list_models("akorn-*", pretrained=True)
-    model = zoo.load("akorn-attn-tetrominoes-style", pretrained=True)
+    model = zoo.load("akorn-conv-tetrominoes-style", pretrained=True)
 
 Importing ``zoo`` and listing models never imports torch or model code.
 """

@@ -43,7 +43,7 @@ def offline(enabled: bool = True) -> Iterator[None]:
     Example::
 
         with zoo.offline():
-            model = zoo.load("msp-digits", pretrained=True)   # cached, or a clear error
+            model = zoo.load("nft-rotdigits", pretrained=True)   # cached, or a clear error
     """
     previous = getattr(_offline, "value", None)
     _offline.value = enabled

@@ -495,7 +495,7 @@ def local_hub(root: str | Path) -> Iterator[str]:
     Example::
 
         with local_hub("hub"):
-            model = zoo.load("msp-digits", pretrained=True)
+            model = zoo.load("nft-rotdigits", pretrained=True)
     """
     if os.environ.get("HF_ENDPOINT"):
         yield os.environ["HF_ENDPOINT"]

@@ -103,7 +103,7 @@ class Model(nn.Module):
 
         Example::
 
-            model = Model.from_pretrained("msp-digits")
+            model = Model.from_pretrained("nft-rotdigits")
             model = Model.from_pretrained("my-org/my-model", revision="<commit>")
         """
         from zoo_core.pretrained import from_pretrained

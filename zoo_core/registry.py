@@ -13,7 +13,7 @@ Who gets a contested name never depends on entry-point order:
 * a former name (``deprecated_aliases``) reaches its entry like an alias, with a
   ``DeprecatedNameWarning`` once per name and process. It may also be another entry's name,
   reused after the weights it named moved (``akorn-attn-tetrominoes``: now the paper-dataset
-  architecture; its regenerated-data weights are ``akorn-attn-tetrominoes-style``). That entry
+  architecture; its regenerated-data entry is ``akorn-attn-tetrominoes-style``). That entry
   keeps the name everywhere except where published weights are asked for
   (:meth:`Registry.lookup_weights`); it must have no weights and come from the same plugin.
 """

@@ -7,7 +7,7 @@ import pytest
 
 import zoo
 import zoo_core.registry as registry_module
-from zoo_core.errors import DeprecatedNameWarning
+from zoo_core.errors import DeprecatedNameWarning, NoPretrainedWeightsError
 
 MOVED = {"akorn-attn-tetrominoes": "akorn-attn-tetrominoes-style",
          "akorn-conv-tetrominoes": "akorn-conv-tetrominoes-style",
@@ -25,11 +25,19 @@ def test_former_name_is_the_paper_architecture_and_still_means_the_weights(old, 
     monkeypatch.setattr(registry_module, "_warned", set())
     paper, style = zoo.entry(old), zoo.entry(new)
     assert paper.task == "object-discovery/tetrominoes" and paper.weights is None
-    assert style.task == "object-discovery/tetrominoes-style" and style.weights is not None
+    assert style.task == "object-discovery/tetrominoes-style"
+    assert (style.weights is None) == bool(style.provenance.get("unpublished"))  # published, or says why not
     assert paper.config == style.config  # the official config, which the weights were trained with
     with pytest.warns(DeprecatedNameWarning, match=f"now live under '{new}'"):
         assert zoo.registry().lookup_weights(old) is style
     assert "DeepMind Tetrominoes" in zoo.registry().deprecation(old)
+
+
+def test_former_name_of_withdrawn_weights_says_why(monkeypatch):
+    monkeypatch.setattr(registry_module, "_warned", set())
+    assert zoo.entry("akorn-attn-tetrominoes-style").weights is None
+    with pytest.warns(DeprecatedNameWarning), pytest.raises(NoPretrainedWeightsError, match="withdrawn 2026-12-02"):
+        zoo.load("akorn-attn-tetrominoes", pretrained=True)
 
 
 def test_former_aliases_reach_the_renamed_entries(monkeypatch):

@@ -15,7 +15,7 @@ Example::
     import zoo
     from zoo_msp.figures import draw
     from zoo_msp.tasks import SequentialDigitsTask
-    model = zoo.load("msp-digits")
+    model = zoo.load("local-dir:runs/msp-digits")   # written by `zoo train msp-digits`
     draw(model, SequentialDigitsTask(), Path("figs"), name="msp-digits")
 """
 

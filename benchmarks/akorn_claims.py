@@ -47,45 +47,35 @@ def mean_std(values: list[float]) -> str:
     return f"{m:5.1f} +- {s:4.1f}"
 
 
-def trained(name: str, runs: Path | None):
-    """``name``'s published weights, else ``runs/name`` (a `zoo train` folder), else None."""
-    import zoo
-
-    if zoo.entry(name).weights is not None:
-        return zoo.load(name, pretrained=True)
-    if runs is not None and (runs / name / "config.json").is_file():
-        return zoo.load(f"local-dir:{runs / name}")
-    return None
-
-
 def discovery(task, names: tuple[str, ...], seeds: int, runs: Path | None, **settings) -> dict:
-    """FG-ARI / MBO of each model, trained and untrained; returns ``{name: mean FG-ARI}`` (trained)."""
+    """FG-ARI / MBO of each model, trained and untrained; returns ``{name: {metric: mean}}`` (trained)."""
     import torch
 
     import zoo
+    from zoo_core.eval import trained_model
 
-    print(f"  {'model':<30}{'weights':<12}" + "".join(f"{k.upper().replace('_', '-'):>14}"
-                                                     for k in _keys(settings)))
+    keys = _keys(settings)
+    print(f"  {'model':<30}{'weights':<12}" + "".join(f"{k.upper().replace('_', '-'):>14}" for k in keys))
     means = {}
     for name in names:
         for label in ("trained", "untrained"):
             if label == "trained":
-                model = trained(name, runs)
-                if model is None:
+                found = trained_model(name, runs)
+                if found is None:
                     print(f"  {name:<30}no published weights ({zoo.entry(name).provenance.get('unpublished', '')[:60]}...);"
                           f" pass --runs with `zoo train {name}` output")
                     break
-                source = "published" if zoo.entry(name).weights is not None else f"run folder {runs / name}"
+                model, source = found
+                source = source if source == "published" else f"run folder {source}"
             else:
                 torch.manual_seed(0)
                 model = zoo.create(name).eval()
             n_seeds = seeds if zoo.entry(name).builder.endswith("AKOrN") else 1
             scores = [task.evaluate(model, seed=s, **settings) for s in range(n_seeds)]
-            print(f"  {name:<30}{label:<12}" + "".join(f"{mean_std([r[k] for r in scores]):>14}"
-                                                       for k in _keys(settings))
+            print(f"  {name:<30}{label:<12}" + "".join(f"{mean_std([r[k] for r in scores]):>14}" for k in keys)
                   + (f"   ({source})" if label == "trained" else ""), flush=True)
             if label == "trained":
-                means[name] = {k: statistics.mean(r[k] for r in scores) for k in _keys(settings)}
+                means[name] = {k: statistics.mean(r[k] for r in scores) for k in keys}
     return means
 
 

@@ -4,9 +4,9 @@
 
 Loads ``msp-digits``, ``neuralm-digits`` and ``msp-digits-accl`` through the Hub download path
 (``zoo.load(name, pretrained=True)``; a HubServer over ``--hub`` on loopback and a fresh cache,
-unless HF_ENDPOINT is already set), or, with ``--runs DIR``, from the folders ``DIR/NAME`` that
-``zoo train NAME`` wrote (the weights of these three were withdrawn: the zoo publishes none), and
-prints, on held-out sequential digits:
+unless HF_ENDPOINT is already set); a model without published weights (these three were
+withdrawn) is read from ``--runs DIR/NAME``, the folder ``zoo train NAME`` wrote. It prints, on
+held-out sequential digits:
 
 1. per-step prediction error (pixel SSE) of MSP, Neural M*, copy-last-frame and empty (black)
    frames, on the same test sequences (the paper: MSP extrapolates, Neural M* matches it at
@@ -77,32 +77,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="test sequences per metric (default: the task's, as in the registry results)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", default=None,
-                        help="load DIR/NAME (folders written by `zoo train NAME`) instead of the Hub")
+                        help="load DIR/NAME (folders written by `zoo train NAME`) for models without published weights")
     args = parser.parse_args(argv)
-    if args.runs:
-        return report(args, None)
-    with local_hub(Path(args.hub)) as url:
+    with local_hub(Path(args.hub)) as url:  # models without published weights come from --runs
         return report(args, url)
 
 
-def report(args: argparse.Namespace, url: str | None) -> int:
-    """Load the models from ``url`` (or the run folders under ``args.runs``) and print the four
-    comparisons."""
+def report(args: argparse.Namespace, url: str) -> int:
+    """Load the models (published weights from ``url``, else the run folders under ``args.runs``)
+    and print the four comparisons."""
     import torch
 
     import zoo
+    from zoo_core.eval import trained_model
     from zoo_msp.tasks import AcceleratedSequentialDigitsTask, SequentialDigitsTask
 
     started = time.perf_counter()
-    if url is None:
-        models = {name: zoo.load(f"local-dir:{Path(args.runs) / name}").eval() for name in MODELS}
-        print(f"loaded {', '.join(MODELS)} from the run folders in {args.runs}")
-    else:
-        models = {name: zoo.load(name, pretrained=True).eval() for name in MODELS}
-        print(f"loaded {', '.join(MODELS)} through the Hub path ({url})")
+    found = {name: trained_model(name, args.runs) for name in MODELS}
+    missing = [name for name, f in found.items() if f is None]
+    if missing:
+        raise SystemExit(f"no published weights for {', '.join(missing)}: pass --runs DIR holding "
+                         f"`zoo train NAME --out DIR/NAME` output")
+    models = {name: model.eval() for name, (model, _) in found.items()}
+    sources = {name: source for name, (_, source) in found.items()}
+    published = all(source == "published" for source in sources.values())
+    print(f"loaded {', '.join(MODELS)} " + (f"through the Hub path ({url})" if published
+                                            else f"from the run folders in {args.runs}"))
     for name in MODELS:
         e = zoo.entry(name)
-        where = f"{e.weights.repo}@{e.weights.revision[:10]}" if url else f"{Path(args.runs) / name}"
+        where = f"{e.weights.repo}@{e.weights.revision[:10]}" if e.weights else sources[name]
         print(f"  {name}: {where}, {e.train['steps']} steps of "
               f"{e.train['batch_size']}, {sum(p.numel() for p in models[name].parameters()) / 1e6:.2f} M params")
 
@@ -111,7 +114,7 @@ def report(args: argparse.Namespace, url: str | None) -> int:
     n = args.n or inspect.signature(task.evaluate).parameters["n_sequences"].default
     res = {name: (accl_task if name.endswith("accl") else task).evaluate(
         models[name], n_sequences=n, seed=args.seed) for name in MODELS}
-    for name in MODELS if url else ():  # run folders have no registry results to compare with
+    for name in MODELS if published else ():  # run folders have no registry results to compare with
         published = zoo.entry(name).results
         same = bool(published) and all(abs(res[name][k] - v) <= 1e-4 for k, v in published.items()
                                        if isinstance(v, (int, float)))

@@ -90,6 +90,15 @@ def test_no_weights_names_the_stand_in_and_why(site, only_plugins):
         zoo.load("made-tiny-test", pretrained=True)
 
 
+def test_trained_model_falls_back_to_the_run_folder(models, tmp_path):
+    from zoo_core.eval import trained_model
+
+    assert trained_model("tiny-linear-test", tmp_path) is None  # no weights, no run folder
+    zoo.create("tiny-linear-test").save_pretrained(tmp_path / "tiny-linear-test")
+    model, source = trained_model("tiny-linear-test", tmp_path)
+    assert source == str(tmp_path / "tiny-linear-test") and model.zoo_name == "tiny-linear-test"
+
+
 def test_info_and_cite(models):
     data = zoo.info("tiny-test")
     assert data["name"] == "tiny-linear-test" and data["available"]

@@ -117,6 +117,31 @@ def test_eval_and_publish_write_the_plugins_file(packaged, tmp_path, capsys):
     assert e.weights.revision == HubFolder(hub).commit(hub / "zoo-test" / "cat-tiny") and e.results
 
 
+def test_publish_repins_entries_that_share_the_repo(packaged, tmp_path, capsys):
+    """An entry pinned to files of the same repo follows it to the new revision when its files
+    did not change (a card-only republish used to leave its pin on a revision that is gone)."""
+    import textwrap
+
+    import yaml
+
+    out = zoo_train("cat-tiny-test", tmp_path / "run")
+    assert main(["eval", "cat-tiny-test", "--weights", str(out), "--write"]) == 0
+    hub = tmp_path / "hub"
+    assert main(["publish", str(out), "--repo", "zoo-test/cat-tiny", "--local", str(hub), "--write"]) == 0
+    zoo.refresh()
+    shared = zoo.entry("cat-tiny-test").to_dict()["weights"]
+    packaged.write_text(packaged.read_text() + textwrap.indent(yaml.safe_dump({"weights": shared}), "  "))
+    zoo.refresh()
+    assert zoo.entry("cat-other-test").weights.revision == shared["revision"]
+    (out / "README.md").write_text((out / "README.md").read_text() + "\nA card edit.\n")
+    capsys.readouterr()
+    assert main(["publish", str(out), "--repo", "zoo-test/cat-tiny", "--local", str(hub), "--write"]) == 0
+    assert "(cat-other-test.weights) (same repo zoo-test/cat-tiny, its files unchanged)" in capsys.readouterr().out
+    zoo.refresh()
+    new = zoo.entry("cat-tiny-test").weights.revision
+    assert new != shared["revision"] and zoo.entry("cat-other-test").weights.revision == new
+
+
 def test_python_catalog_cannot_be_written_and_nothing_is_sent(packaged, tmp_path, capsys):
     out = zoo_train("py-tiny-test", tmp_path / "run")
     assert main(["eval", "py-tiny-test", "--weights", str(out), "--write"]) == 1

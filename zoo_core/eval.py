@@ -46,6 +46,20 @@ def evaluate(name: str, *, weights: str | Path | None = None, limit: int | None 
     return task.evaluate(model, seed=seed, **settings)
 
 
+def trained_model(name: str, runs: str | Path | None = None) -> tuple[Any, str] | None:
+    """``(model, source)``: ``name``'s published weights, else the folder ``runs/name`` that
+    ``zoo train name`` wrote (for an entry whose weights are withdrawn or were never published),
+    else None. ``source`` is ``"published"`` or the folder."""
+    import zoo
+
+    if zoo.entry(name).weights is not None:
+        return zoo.load(name, pretrained=True), "published"
+    folder = Path(runs) / name if runs is not None else None
+    if folder is not None and (folder / "config.json").is_file():
+        return zoo.load(f"local-dir:{folder}"), str(folder)
+    return None
+
+
 def evaluated_entry(name: str, weights: str | Path | None = None) -> Any:
     """The entry ``zoo eval NAME`` evaluates and records: with ``weights``, the one ``name``
     names; without, the one whose published weights it means (a former name of weights that
@@ -169,5 +183,5 @@ def single_thread():
         torch.set_num_threads(before)
 
 
-__all__ = ["evaluate", "evaluated_entry", "record", "write_card_results", "plain", "json_ready",
+__all__ = ["evaluate", "evaluated_entry", "trained_model", "record", "write_card_results", "plain", "json_ready",
            "single_thread"]

@@ -60,7 +60,26 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from zoo_core.catalog_edit import write_field
 
         print(f"wrote {write_field(entry, 'weights', weights)}")
+        for other, pin in repinned(entry, weights):  # entries that pin files of the same repo
+            print(f"wrote {write_field(other, 'weights', pin)} (same repo {weights['repo']}, its files unchanged)")
     return 0
+
+
+def repinned(entry, weights: dict) -> list[tuple[object, dict]]:
+    """Other catalog entries pinned to ``weights["repo"]`` whose files the new revision holds
+    unchanged, each with its weights moved to that revision (a publish changes the repo's
+    revision even when only the card changed, which would leave their pins dangling)."""
+    import zoo
+
+    new_files = {spec["file"]: spec["sha256"] for spec in weights["files"].values()}
+    out = []
+    for other in zoo.registry().entries.values():
+        w = other.weights
+        if other.name == entry.name or w is None or w.repo != weights["repo"] or w.revision == weights["revision"]:
+            continue
+        if all(new_files.get(f.file) == f.sha256 for f in w.files.values()):
+            out.append((other, {**other.to_dict()["weights"], "revision": weights["revision"]}))
+    return out
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
